@@ -1,0 +1,89 @@
+// One ESLint config for the workspace. The module-boundary rule is the architecture
+// written down: see docs/architecture.md for what each tag means.
+import nx from '@nx/eslint-plugin';
+import prettier from 'eslint-config-prettier';
+
+const noProcessEnv = {
+  selector: "MemberExpression[object.name='process'][property.name='env']",
+  message:
+    'Read the environment only in apps/<app>/src/environment.ts or tools/src/environment.ts; pass config to libraries as arguments.',
+};
+
+export default [
+  ...nx.configs['flat/base'],
+  ...nx.configs['flat/typescript'],
+  prettier,
+  {
+    ignores: ['**/dist', '**/node_modules', '**/coverage', '.local/**', '.nx/**', '**/*.cjs', '**/*.js'],
+  },
+  {
+    files: ['**/*.ts'],
+    rules: {
+      '@nx/enforce-module-boundaries': [
+        'error',
+        {
+          enforceBuildableLibDependency: false,
+          allow: [],
+          depConstraints: [
+            // type: what a project is, and therefore what it may build on.
+            {
+              sourceTag: 'type:app',
+              onlyDependOnLibsWithTags: ['type:domain', 'type:data-access'],
+            },
+            {
+              sourceTag: 'type:tooling',
+              onlyDependOnLibsWithTags: ['type:domain', 'type:data-access'],
+            },
+            {
+              sourceTag: 'type:data-access',
+              onlyDependOnLibsWithTags: ['type:domain'],
+              bannedExternalImports: ['kafkajs', 'graphql', '@apollo/*'],
+            },
+            {
+              sourceTag: 'type:domain',
+              onlyDependOnLibsWithTags: ['type:domain'],
+              // The domain is pure: no I/O clients, no server frameworks.
+              bannedExternalImports: ['kafkajs', '@google-cloud/*', 'graphql', '@apollo/*', 'pino', 'undici', 'ioredis'],
+            },
+            // scope: which part of the platform a project belongs to.
+            { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
+            {
+              sourceTag: 'scope:ingest',
+              onlyDependOnLibsWithTags: ['scope:shared'],
+              bannedExternalImports: ['@google-cloud/*', '@apollo/*'],
+            },
+            {
+              sourceTag: 'scope:api',
+              onlyDependOnLibsWithTags: ['scope:shared'],
+              bannedExternalImports: ['kafkajs', '@google-cloud/*', '@apollo/gateway'],
+            },
+            {
+              sourceTag: 'scope:gateway',
+              // The gateway never touches the warehouse or the broker: it only talks to subgraphs.
+              onlyDependOnLibsWithTags: ['scope:shared'],
+              bannedExternalImports: ['kafkajs', '@google-cloud/*'],
+            },
+            {
+              sourceTag: 'scope:tools',
+              onlyDependOnLibsWithTags: ['scope:shared'],
+              bannedExternalImports: ['@google-cloud/*'],
+            },
+          ],
+        },
+      ],
+      'no-restricted-syntax': ['error', noProcessEnv],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'no-console': 'error',
+    },
+  },
+  {
+    // The only places allowed to read process.env, and test code.
+    files: ['**/src/environment.ts', '**/*.spec.ts', '**/tests/**/*.ts', 'libs/*/src/testing.ts', 'libs/*/src/testing/**/*.ts'],
+    rules: { 'no-restricted-syntax': 'off' },
+  },
+  {
+    // CLIs under tools/ write to the terminal on purpose.
+    files: ['tools/src/**/*.ts'],
+    rules: { 'no-console': 'off' },
+  },
+];

@@ -1,0 +1,209 @@
+import { z } from 'zod';
+
+/**
+ * The nine entity types of the workplace model and the complete state each event
+ * carries for them (events are state-carried: any single event can be applied alone).
+ *
+ * Field names are camelCase on the wire; the warehouse maps them to snake_case columns
+ * (libs/bq `warehouseSchema`). Member and Visit hold personal data — the fields listed
+ * in `PERSONAL_DATA_FIELDS` must never be logged.
+ */
+
+/** Entity ids are opaque strings chosen by the source system; bounded so they fit keys and logs. */
+export const entityId = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(128, 'must be at most 128 characters')
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, 'must start with a letter or digit and contain only letters, digits, . _ : -');
+
+const isoTimestamp = z.iso.datetime({ offset: true, message: 'must be an RFC 3339 timestamp, e.g. 2026-01-05T09:00:00Z' });
+const isoDate = z.iso.date({ message: 'must be a calendar date, e.g. 2026-01-05' });
+const featureList = z.array(z.string().min(1).max(64)).max(32);
+
+/** IANA zone names, checked against the runtime's own zone database. */
+const timezone = z.string().refine(isKnownTimeZone, { message: 'must be an IANA time zone, e.g. Europe/Berlin' });
+
+export const BuildingSchema = z.object({
+  id: entityId,
+  name: z.string().min(1).max(200),
+  address: z.string().max(500).nullable().optional(),
+  city: z.string().min(1).max(200),
+  countryCode: z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 code, e.g. DE'),
+  timezone,
+});
+
+export const FloorSchema = z.object({
+  id: entityId,
+  buildingId: entityId,
+  name: z.string().min(1).max(200),
+  level: z.int().min(-20).max(300),
+});
+
+export const DeskSchema = z.object({
+  id: entityId,
+  floorId: entityId,
+  label: z.string().min(1).max(100),
+  features: featureList,
+  bookable: z.boolean(),
+});
+
+export const RoomSchema = z.object({
+  id: entityId,
+  floorId: entityId,
+  name: z.string().min(1).max(200),
+  capacity: z.int().min(1).max(10_000),
+  features: featureList,
+  bookable: z.boolean(),
+});
+
+export const TeamSchema = z.object({
+  id: entityId,
+  name: z.string().min(1).max(200),
+  costCenter: z.string().max(64).nullable().optional(),
+});
+
+export const MEMBER_ROLES = ['employee', 'contractor', 'admin'] as const;
+
+export const MemberSchema = z.object({
+  id: entityId,
+  teamId: entityId.nullable(),
+  /** Personal data. */
+  email: z.email({ message: 'must be an email address' }),
+  /** Personal data. */
+  displayName: z.string().min(1).max(200),
+  role: z.enum(MEMBER_ROLES),
+  active: z.boolean(),
+});
+
+/** Lifecycle shared by desk bookings, room bookings and visits. */
+export const BOOKING_STATUSES = ['booked', 'checked_in', 'cancelled', 'no_show', 'completed'] as const;
+export type BookingStatus = (typeof BOOKING_STATUSES)[number];
+
+const endAfterStart = <T extends { startTime: string; endTime: string }>(value: T, ctx: z.core.$RefinementCtx<T>) => {
+  if (Date.parse(value.endTime) <= Date.parse(value.startTime)) {
+    ctx.addIssue({ code: 'custom', path: ['endTime'], message: 'must be after startTime' });
+  }
+};
+
+export const DeskBookingSchema = z
+  .object({
+    id: entityId,
+    deskId: entityId,
+    memberId: entityId,
+    /** The local calendar day of the booking in the building's time zone. */
+    date: isoDate,
+    startTime: isoTimestamp,
+    endTime: isoTimestamp,
+    status: z.enum(BOOKING_STATUSES),
+    checkedInAt: isoTimestamp.nullable().optional(),
+    cancelledAt: isoTimestamp.nullable().optional(),
+  })
+  .superRefine(endAfterStart);
+
+export const RoomBookingSchema = z
+  .object({
+    id: entityId,
+    roomId: entityId,
+    organizerId: entityId,
+    title: z.string().max(200).nullable().optional(),
+    startTime: isoTimestamp,
+    endTime: isoTimestamp,
+    attendeeCount: z.int().min(1).max(10_000),
+    status: z.enum(BOOKING_STATUSES),
+    checkedInAt: isoTimestamp.nullable().optional(),
+    cancelledAt: isoTimestamp.nullable().optional(),
+  })
+  .superRefine(endAfterStart);
+
+export const VisitSchema = z.object({
+  id: entityId,
+  hostId: entityId,
+  buildingId: entityId,
+  /** Personal data. */
+  visitorName: z.string().min(1).max(200),
+  /** Personal data. */
+  visitorEmail: z.email({ message: 'must be an email address' }).nullable().optional(),
+  visitorCompany: z.string().max(200).nullable().optional(),
+  expectedAt: isoTimestamp,
+  status: z.enum(BOOKING_STATUSES),
+  arrivedAt: isoTimestamp.nullable().optional(),
+  departedAt: isoTimestamp.nullable().optional(),
+});
+
+export type Building = z.infer<typeof BuildingSchema>;
+export type Floor = z.infer<typeof FloorSchema>;
+export type Desk = z.infer<typeof DeskSchema>;
+export type Room = z.infer<typeof RoomSchema>;
+export type Team = z.infer<typeof TeamSchema>;
+export type Member = z.infer<typeof MemberSchema>;
+export type DeskBooking = z.infer<typeof DeskBookingSchema>;
+export type RoomBooking = z.infer<typeof RoomBookingSchema>;
+export type Visit = z.infer<typeof VisitSchema>;
+
+/**
+ * The registry every other part iterates over: wire name, schema, and which entity
+ * types have the booking lifecycle. The order is a dependency order (referenced
+ * types first), which the generator and reference-data loaders rely on.
+ */
+export const ENTITY_TYPES = [
+  'building',
+  'floor',
+  'desk',
+  'room',
+  'team',
+  'member',
+  'desk_booking',
+  'room_booking',
+  'visit',
+] as const;
+export type EntityType = (typeof ENTITY_TYPES)[number];
+
+export interface EntityStateByType {
+  building: Building;
+  floor: Floor;
+  desk: Desk;
+  room: Room;
+  team: Team;
+  member: Member;
+  desk_booking: DeskBooking;
+  room_booking: RoomBooking;
+  visit: Visit;
+}
+export type EntityState = EntityStateByType[EntityType];
+
+export const ENTITY_SCHEMAS: { readonly [K in EntityType]: z.ZodType<EntityStateByType[K]> } = {
+  building: BuildingSchema,
+  floor: FloorSchema,
+  desk: DeskSchema,
+  room: RoomSchema,
+  team: TeamSchema,
+  member: MemberSchema,
+  desk_booking: DeskBookingSchema,
+  room_booking: RoomBookingSchema,
+  visit: VisitSchema,
+};
+
+/** Entity types whose events include the booking lifecycle (checked in, cancelled, no-show, completed). */
+export const LIFECYCLE_ENTITY_TYPES: ReadonlySet<EntityType> = new Set(['desk_booking', 'room_booking', 'visit']);
+
+/** Fields that hold personal data, per entity type. Loggers redact them; nothing else may print them. */
+export const PERSONAL_DATA_FIELDS: { readonly [K in EntityType]?: readonly (keyof EntityStateByType[K])[] } = {
+  member: ['email', 'displayName'],
+  visit: ['visitorName', 'visitorEmail'],
+};
+
+export function isEntityType(value: string): value is EntityType {
+  return (ENTITY_TYPES as readonly string[]).includes(value);
+}
+
+const knownZones = new Set<string>(Intl.supportedValuesOf('timeZone'));
+function isKnownTimeZone(value: string): boolean {
+  // supportedValuesOf lists canonical names only; UTC and aliases are still valid zones.
+  if (knownZones.has(value)) return true;
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: value });
+    return true;
+  } catch {
+    return false;
+  }
+}

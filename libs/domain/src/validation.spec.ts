@@ -1,0 +1,129 @@
+import { createCloudEvent, generateEventList, validateEvent, formatProblem, type ValidationProblem } from './index';
+
+const booking = {
+  id: 'dbk_1',
+  deskId: 'dsk_1',
+  memberId: 'mbr_1',
+  date: '2026-01-07',
+  startTime: '2026-01-07T08:00:00Z',
+  endTime: '2026-01-07T16:00:00Z',
+  status: 'booked',
+};
+
+function envelope(overrides: Record<string, unknown> = {}, data: Record<string, unknown> = booking): Record<string, unknown> {
+  return {
+    ...createCloudEvent({ id: 'evt-1', tenantId: 'acme', entityType: 'desk_booking', action: 'created', time: '2026-01-06T10:00:00Z', data: data as never, seq: 0 }),
+    ...overrides,
+  };
+}
+
+function problemsOf(input: unknown, maxBytes?: number): ValidationProblem[] {
+  const result = validateEvent(input, maxBytes === undefined ? {} : { maxBytes });
+  if (result.ok) throw new Error('expected the event to be rejected');
+  return [...result.problems];
+}
+
+const codes = (problems: ValidationProblem[]) => problems.map((p) => `${p.code} ${p.path}`);
+
+describe('validateEvent', () => {
+  it('accepts every valid event the generator produces, from bytes, strings and objects', () => {
+    const messages = generateEventList({ seed: 7, tenants: 2, days: 5 });
+    expect(messages.length).toBeGreaterThan(500);
+    for (const message of messages) {
+      for (const input of [message.value, Buffer.from(message.value), JSON.parse(message.value)]) {
+        const result = validateEvent(input);
+        if (!result.ok) throw new Error(`${message.value}\n${result.problems.map(formatProblem).join('\n')}`);
+      }
+    }
+  });
+
+  it('normalises the event: entity type, action, tenant, time in ms, seq and tombstone flag', () => {
+    const result = validateEvent(JSON.stringify(envelope({ time: '2026-01-06T11:00:00.123+01:00' })));
+    expect(result.ok && result.event).toMatchObject({
+      id: 'evt-1',
+      entityType: 'desk_booking',
+      action: 'created',
+      tenantId: 'acme',
+      entityId: 'dbk_1',
+      time: '2026-01-06T10:00:00.123Z',
+      timeMs: Date.parse('2026-01-06T10:00:00.123Z'),
+      seq: 0,
+      tombstone: false,
+    });
+  });
+
+  it('accepts a tombstone that carries only the id', () => {
+    const tombstone = createCloudEvent({ id: 'evt-2', tenantId: 'acme', entityType: 'desk', action: 'deleted', time: '2026-01-06T10:00:00Z', data: { id: 'dsk_1' } });
+    const result = validateEvent(tombstone);
+    expect(result.ok && result.event.tombstone).toBe(true);
+    expect(result.ok && result.event.data).toEqual({ id: 'dsk_1' });
+  });
+
+  it('rejects an oversized message without parsing it', () => {
+    const text = JSON.stringify(envelope({ padding: 'x'.repeat(2000) }));
+    expect(codes(problemsOf(text, 1000))).toEqual(['PAYLOAD_TOO_LARGE ']);
+    expect(problemsOf(Buffer.from(text), 1000)[0]?.message).toContain('limit is 1000');
+    // One byte under the limit is fine.
+    expect(validateEvent(text, { maxBytes: Buffer.byteLength(text) }).ok).toBe(true);
+  });
+
+  it('reports malformed JSON, invalid UTF-8 and non-objects', () => {
+    expect(codes(problemsOf('{"id": '))).toEqual(['MALFORMED_JSON ']);
+    expect(codes(problemsOf(Buffer.from([0x7b, 0xff, 0xfe, 0x7d])))).toEqual(['MALFORMED_JSON ']);
+    expect(codes(problemsOf('[1,2]'))).toEqual(['NOT_AN_OBJECT ']);
+    expect(codes(problemsOf('null'))).toEqual(['NOT_AN_OBJECT ']);
+  });
+
+  it('reports a missing tenant with its own code', () => {
+    const { tenantid: _omit, ...withoutTenant } = envelope();
+    expect(codes(problemsOf(withoutTenant))).toEqual(['MISSING_TENANT /tenantid']);
+    expect(codes(problemsOf(envelope({ tenantid: 'Not A Tenant!' })))).toEqual(['INVALID_FIELD /tenantid']);
+  });
+
+  it('reports an unknown event type, including lifecycle actions on entities without a lifecycle', () => {
+    expect(codes(problemsOf(envelope({ type: 'phoenix.desk_booking.archived' })))).toEqual(['UNKNOWN_EVENT_TYPE /type']);
+    expect(codes(problemsOf(envelope({ type: 'phoenix.desk.checked_in' })))).toEqual(['UNKNOWN_EVENT_TYPE /type']);
+  });
+
+  it('returns every problem at once, each with a code and a JSON pointer', () => {
+    const { deskId: _desk, ...noDesk } = booking;
+    const input = envelope(
+      { specversion: '0.3', source: '', time: 'yesterday', seq: -1, tenantid: undefined },
+      { ...noDesk, endTime: '2026-01-07T07:00:00Z', status: 'lost' },
+    );
+    expect(codes(problemsOf(input)).sort()).toEqual(
+      [
+        'UNSUPPORTED_SPEC_VERSION /specversion',
+        'MISSING_FIELD /source',
+        'MISSING_TENANT /tenantid',
+        'INVALID_FIELD /time',
+        'INVALID_FIELD /seq',
+        'MISSING_FIELD /data/deskId',
+        'INVALID_FIELD /data/status',
+      ].sort(),
+    );
+  });
+
+  it('checks cross-field rules: end after start, entityid equals data.id, lifecycle status matches the action', () => {
+    expect(codes(problemsOf(envelope({}, { ...booking, endTime: '2026-01-07T07:00:00Z' })))).toEqual(['INVALID_FIELD /data/endTime']);
+    expect(codes(problemsOf(envelope({ entityid: 'dbk_2' })))).toEqual(['ENTITY_ID_MISMATCH /data/id']);
+    expect(codes(problemsOf(envelope({ type: 'phoenix.desk_booking.checked_in' })))).toEqual(['INVALID_FIELD /data/status']);
+  });
+
+  it('names the problem without echoing the value, so personal data never reaches logs', () => {
+    const member = { id: 'mbr_1', teamId: null, email: 'jane.doe-secret@example', displayName: 'Jane Doe', role: 'employee', active: true };
+    const event = createCloudEvent({ id: 'e', tenantId: 'acme', entityType: 'member', action: 'created', time: '2026-01-06T10:00:00Z', data: member as never });
+    const problems = problemsOf(event);
+    expect(codes(problems)).toEqual(['INVALID_FIELD /data/email']);
+    expect(JSON.stringify(problems)).not.toContain('jane.doe-secret');
+  });
+
+  it('keeps what it could read of a rejected event, for filing the dead letter', () => {
+    const result = validateEvent(envelope({ type: 'phoenix.nope.created' }));
+    expect(!result.ok && result.partial).toEqual({ eventId: 'evt-1', tenantId: 'acme', entityId: 'dbk_1', type: 'phoenix.nope.created' });
+  });
+
+  it('formats a problem as one line', () => {
+    expect(formatProblem({ code: 'INVALID_FIELD', path: '/data/deskId', message: 'must not be empty' })).toBe('INVALID_FIELD /data/deskId: must not be empty');
+  });
+});

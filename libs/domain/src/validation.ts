@@ -1,0 +1,272 @@
+import { z } from 'zod';
+import { ENTITY_SCHEMAS, entityId, type EntityType } from './entities';
+import { EVENT_TYPES, LIFECYCLE_ACTIONS, type DomainEvent, type EventAction, type Tombstone } from './events';
+
+/**
+ * Stable codes for everything that can be wrong with an incoming event. They are
+ * part of the public contract: dead-letter rows, metrics labels and API consumers
+ * key on them, so add new codes but never rename one.
+ */
+export const PROBLEM_CODES = {
+  /** The message is larger than the configured limit; it was not parsed. */
+  PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  /** The bytes are not UTF-8 JSON. */
+  MALFORMED_JSON: 'MALFORMED_JSON',
+  /** The JSON is valid but not an object. */
+  NOT_AN_OBJECT: 'NOT_AN_OBJECT',
+  /** `specversion` is not "1.0". */
+  UNSUPPORTED_SPEC_VERSION: 'UNSUPPORTED_SPEC_VERSION',
+  /** A required attribute (other than the tenant) is absent. */
+  MISSING_FIELD: 'MISSING_FIELD',
+  /** The `tenantid` extension attribute is absent or empty. */
+  MISSING_TENANT: 'MISSING_TENANT',
+  /** `type` is not one of the event types in `EVENT_TYPES`. */
+  UNKNOWN_EVENT_TYPE: 'UNKNOWN_EVENT_TYPE',
+  /** A present attribute or data field has the wrong type, format or value. */
+  INVALID_FIELD: 'INVALID_FIELD',
+  /** `entityid` differs from `data.id`. */
+  ENTITY_ID_MISMATCH: 'ENTITY_ID_MISMATCH',
+} as const;
+export type ProblemCode = (typeof PROBLEM_CODES)[keyof typeof PROBLEM_CODES];
+
+export interface ValidationProblem {
+  readonly code: ProblemCode;
+  /** JSON Pointer (RFC 6901) into the envelope, e.g. `/data/deskId`; empty for the whole message. */
+  readonly path: string;
+  /** What is wrong and what to do about it. Never contains the offending value (it may be personal data). */
+  readonly message: string;
+}
+
+/** What could be read from a rejected message: dead letters are filed under it when present. */
+export interface PartialEventInfo {
+  eventId?: string;
+  tenantId?: string;
+  type?: string;
+  entityId?: string;
+}
+
+export type ValidationResult =
+  | { readonly ok: true; readonly event: DomainEvent }
+  | { readonly ok: false; readonly problems: readonly ValidationProblem[]; readonly partial: PartialEventInfo };
+
+export interface ValidateOptions {
+  /**
+   * Largest accepted message in bytes. The default, 1 MiB, is Kafka's default
+   * `max.message.bytes`; a state-carried event is a few hundred bytes.
+   */
+  maxBytes?: number;
+}
+
+export const DEFAULT_MAX_EVENT_BYTES = 1024 * 1024;
+
+const TENANT_ID = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+const EVENT_ID_MAX = 128;
+const decoder = new TextDecoder('utf-8', { fatal: true });
+const TombstoneSchema = z.object({ id: entityId });
+
+/** One line per problem, e.g. `INVALID_FIELD /data/deskId: must not be empty`. */
+export function formatProblem(problem: ValidationProblem): string {
+  return `${problem.code}${problem.path ? ` ${problem.path}` : ''}: ${problem.message}`;
+}
+
+/**
+ * Validates one message from the wire (bytes, a string, or already-parsed JSON).
+ * Returns every problem at once, each with a stable code and a JSON Pointer, so a
+ * producer can fix them all in one go.
+ */
+export function validateEvent(input: Uint8Array | string | unknown, options: ValidateOptions = {}): ValidationResult {
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_EVENT_BYTES;
+  let value: unknown = input;
+
+  if (input instanceof Uint8Array || typeof input === 'string') {
+    const size = typeof input === 'string' ? Buffer.byteLength(input) : input.byteLength;
+    if (size > maxBytes) {
+      return reject([
+        {
+          code: 'PAYLOAD_TOO_LARGE',
+          path: '',
+          message: `message is ${size} bytes; the limit is ${maxBytes}. Split the payload or raise the limit.`,
+        },
+      ]);
+    }
+    try {
+      value = JSON.parse(typeof input === 'string' ? input : decoder.decode(input));
+    } catch (err) {
+      const detail = err instanceof SyntaxError ? err.message : 'not valid UTF-8';
+      return reject([{ code: 'MALFORMED_JSON', path: '', message: `not a JSON document (${detail})` }]);
+    }
+  }
+
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    return reject([{ code: 'NOT_AN_OBJECT', path: '', message: 'the event must be a JSON object (a CloudEvents envelope)' }]);
+  }
+  return validateEnvelope(value as Record<string, unknown>);
+}
+
+function validateEnvelope(env: Record<string, unknown>): ValidationResult {
+  const problems: ValidationProblem[] = [];
+  const partial: PartialEventInfo = {};
+
+  if (env['specversion'] === undefined) {
+    problems.push(missing('/specversion', 'specversion is required and must be "1.0"'));
+  } else if (env['specversion'] !== '1.0') {
+    problems.push({ code: 'UNSUPPORTED_SPEC_VERSION', path: '/specversion', message: 'only CloudEvents "1.0" is supported' });
+  }
+
+  const id = requiredString(env, 'id', problems);
+  if (id !== undefined) {
+    if (id.length > EVENT_ID_MAX) problems.push(invalid('/id', `must be at most ${EVENT_ID_MAX} characters`));
+    else partial.eventId = id;
+  }
+  const source = requiredString(env, 'source', problems);
+
+  const tenant = env['tenantid'];
+  if (tenant === undefined || tenant === null || tenant === '') {
+    problems.push({ code: 'MISSING_TENANT', path: '/tenantid', message: 'every event needs the tenantid extension attribute' });
+  } else if (typeof tenant !== 'string' || !TENANT_ID.test(tenant)) {
+    problems.push(invalid('/tenantid', 'must be 1-63 characters of a-z, 0-9, _ or -, starting with a letter or digit'));
+  } else {
+    partial.tenantId = tenant;
+  }
+
+  const entityIdValue = requiredString(env, 'entityid', problems);
+  if (entityIdValue !== undefined) {
+    const parsed = entityId.safeParse(entityIdValue);
+    if (parsed.success) partial.entityId = entityIdValue;
+    else problems.push(invalid('/entityid', parsed.error.issues[0]?.message ?? 'invalid id'));
+  }
+
+  const type = requiredString(env, 'type', problems);
+  const typeInfo = type === undefined ? undefined : EVENT_TYPES.get(type);
+  if (type !== undefined) {
+    partial.type = type;
+    if (!typeInfo) {
+      problems.push({
+        code: 'UNKNOWN_EVENT_TYPE',
+        path: '/type',
+        message: 'not a Phoenix event type; expected phoenix.<entity>.<action>, e.g. phoenix.desk_booking.created',
+      });
+    }
+  }
+
+  const timeValue = requiredString(env, 'time', problems);
+  let timeMs = Number.NaN;
+  if (timeValue !== undefined) {
+    timeMs = RFC3339.test(timeValue) ? Date.parse(timeValue) : Number.NaN;
+    if (Number.isNaN(timeMs)) problems.push(invalid('/time', 'must be an RFC 3339 timestamp, e.g. 2026-01-05T09:00:00Z'));
+  }
+
+  const seq = env['seq'];
+  if (seq !== undefined && seq !== null && !(typeof seq === 'number' && Number.isSafeInteger(seq) && seq >= 0)) {
+    problems.push(invalid('/seq', 'must be a non-negative integer when present'));
+  }
+
+  const subject = env['subject'];
+  if (subject !== undefined && typeof subject !== 'string') problems.push(invalid('/subject', 'must be a string when present'));
+
+  const contentType = env['datacontenttype'];
+  if (contentType !== undefined && contentType !== 'application/json') {
+    problems.push(invalid('/datacontenttype', 'must be "application/json" when present'));
+  }
+
+  const data = env['data'];
+  let state: unknown;
+  if (data === undefined || data === null) {
+    problems.push(missing('/data', 'data is required and must hold the complete entity state after the change'));
+  } else if (typeof data !== 'object' || Array.isArray(data)) {
+    problems.push(invalid('/data', 'must be a JSON object holding the complete entity state'));
+  } else if (typeInfo) {
+    state = validateData(typeInfo.entityType, typeInfo.action, data as Record<string, unknown>, problems);
+    const dataId = (data as Record<string, unknown>)['id'];
+    if (partial.entityId !== undefined && typeof dataId === 'string' && dataId !== partial.entityId) {
+      problems.push({ code: 'ENTITY_ID_MISMATCH', path: '/data/id', message: 'data.id must equal the entityid attribute' });
+    }
+  }
+
+  if (problems.length > 0 || !typeInfo || state === undefined) return { ok: false, problems, partial };
+
+  const event: DomainEvent = {
+    id: id as string,
+    source: source as string,
+    type: typeInfo.name,
+    entityType: typeInfo.entityType,
+    action: typeInfo.action,
+    tenantId: partial.tenantId as string,
+    entityId: partial.entityId as string,
+    timeMs,
+    time: new Date(timeMs).toISOString(),
+    seq: typeof seq === 'number' ? seq : null,
+    subject: typeof subject === 'string' ? subject : null,
+    tombstone: typeInfo.action === 'deleted',
+    data: state as DomainEvent['data'],
+  };
+  return { ok: true, event };
+}
+
+function validateData(
+  entityType: EntityType,
+  action: EventAction,
+  data: Record<string, unknown>,
+  problems: ValidationProblem[],
+): unknown {
+  const schema = action === 'deleted' ? TombstoneSchema : ENTITY_SCHEMAS[entityType];
+  const parsed = schema.safeParse(data);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const path = `/data${issue.path.map((segment) => `/${escapePointer(String(segment))}`).join('')}`;
+      const present = valueAt(data, issue.path) !== undefined;
+      problems.push(present ? invalid(path, issue.message) : missing(path, `${issue.path.join('.')} is required`));
+    }
+    return undefined;
+  }
+  // A lifecycle event must carry the state it announces: a checked_in event whose
+  // status is still "booked" would otherwise rewind the booking.
+  if ((LIFECYCLE_ACTIONS as readonly string[]).includes(action)) {
+    const status = (parsed.data as { status?: string }).status;
+    if (status !== action) problems.push(invalid('/data/status', `must be "${action}" for a ${action} event`));
+  }
+  return parsed.data as EntityState | Tombstone;
+}
+
+type EntityState = ReturnType<(typeof ENTITY_SCHEMAS)[EntityType]['parse']>;
+
+// RFC 3339 date-time with a mandatory offset (CloudEvents `time`).
+const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/i;
+
+function requiredString(env: Record<string, unknown>, key: string, problems: ValidationProblem[]): string | undefined {
+  const value = env[key];
+  if (value === undefined || value === null || value === '') {
+    problems.push(missing(`/${key}`, `${key} is required`));
+    return undefined;
+  }
+  if (typeof value !== 'string') {
+    problems.push(invalid(`/${key}`, 'must be a string'));
+    return undefined;
+  }
+  return value;
+}
+
+function missing(path: string, message: string): ValidationProblem {
+  return { code: 'MISSING_FIELD', path, message };
+}
+
+function invalid(path: string, message: string): ValidationProblem {
+  return { code: 'INVALID_FIELD', path, message };
+}
+
+function reject(problems: ValidationProblem[]): ValidationResult {
+  return { ok: false, problems, partial: {} };
+}
+
+function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+  let node: unknown = root;
+  for (const segment of path) {
+    if (node === null || typeof node !== 'object') return undefined;
+    node = (node as Record<PropertyKey, unknown>)[segment];
+  }
+  return node;
+}
+
+function escapePointer(segment: string): string {
+  return segment.replace(/~/g, '~0').replace(/\//g, '~1');
+}
