@@ -145,17 +145,7 @@ export type Visit = z.infer<typeof VisitSchema>;
  * types have the booking lifecycle. The order is a dependency order (referenced
  * types first), which the generator and reference-data loaders rely on.
  */
-export const ENTITY_TYPES = [
-  'building',
-  'floor',
-  'desk',
-  'room',
-  'team',
-  'member',
-  'desk_booking',
-  'room_booking',
-  'visit',
-] as const;
+export const ENTITY_TYPES = ['building', 'floor', 'desk', 'room', 'team', 'member', 'desk_booking', 'room_booking', 'visit'] as const;
 export type EntityType = (typeof ENTITY_TYPES)[number];
 
 export interface EntityStateByType {

@@ -3,7 +3,8 @@ import { compareEventOrder, ENTITY_TYPES, EVENT_TYPES, eventTypeName, LIFECYCLE_
 describe('event vocabulary', () => {
   it('has create/update/delete for every entity type and the booking lifecycle for bookings and visits', () => {
     for (const entity of ENTITY_TYPES) {
-      for (const action of ['created', 'updated', 'deleted']) expect(EVENT_TYPES.has(eventTypeName(entity, action as 'created'))).toBe(true);
+      for (const action of ['created', 'updated', 'deleted'])
+        expect(EVENT_TYPES.has(eventTypeName(entity, action as 'created'))).toBe(true);
       for (const action of ['checked_in', 'cancelled', 'no_show', 'completed']) {
         expect(EVENT_TYPES.has(eventTypeName(entity, action as 'checked_in'))).toBe(LIFECYCLE_ENTITY_TYPES.has(entity));
       }

@@ -25,9 +25,7 @@ export interface EventTypeInfo {
 /** Every event type Phoenix accepts, keyed by its `type` attribute. */
 export const EVENT_TYPES: ReadonlyMap<string, EventTypeInfo> = new Map(
   ENTITY_TYPES.flatMap((entityType) => {
-    const actions: readonly EventAction[] = LIFECYCLE_ENTITY_TYPES.has(entityType)
-      ? [...CRUD_ACTIONS, ...LIFECYCLE_ACTIONS]
-      : CRUD_ACTIONS;
+    const actions: readonly EventAction[] = LIFECYCLE_ENTITY_TYPES.has(entityType) ? [...CRUD_ACTIONS, ...LIFECYCLE_ACTIONS] : CRUD_ACTIONS;
     return actions.map((action) => {
       const name = eventTypeName(entityType, action);
       return [name, { name, entityType, action }] as const;
@@ -115,10 +113,7 @@ export function createCloudEvent<K extends EntityType>(input: NewEventInput<K>):
  * (event time, sequence, event id), last writer wins. A missing sequence sorts
  * before any sequence. Returns <0 when `a` is older than `b`.
  */
-export function compareEventOrder(
-  a: Pick<DomainEvent, 'timeMs' | 'seq' | 'id'>,
-  b: Pick<DomainEvent, 'timeMs' | 'seq' | 'id'>,
-): number {
+export function compareEventOrder(a: Pick<DomainEvent, 'timeMs' | 'seq' | 'id'>, b: Pick<DomainEvent, 'timeMs' | 'seq' | 'id'>): number {
   if (a.timeMs !== b.timeMs) return a.timeMs - b.timeMs;
   const seqA = a.seq ?? -1;
   const seqB = b.seq ?? -1;

@@ -10,3 +10,4 @@ export * from './validation';
 export { generateEvents, generateEventList } from './generator/generator';
 export type { GeneratorOptions, GeneratedMessage, GeneratedKind } from './generator/generator';
 export { Random } from './generator/random';
+export * from './config';

@@ -12,7 +12,15 @@ const booking = {
 
 function envelope(overrides: Record<string, unknown> = {}, data: Record<string, unknown> = booking): Record<string, unknown> {
   return {
-    ...createCloudEvent({ id: 'evt-1', tenantId: 'acme', entityType: 'desk_booking', action: 'created', time: '2026-01-06T10:00:00Z', data: data as never, seq: 0 }),
+    ...createCloudEvent({
+      id: 'evt-1',
+      tenantId: 'acme',
+      entityType: 'desk_booking',
+      action: 'created',
+      time: '2026-01-06T10:00:00Z',
+      data: data as never,
+      seq: 0,
+    }),
     ...overrides,
   };
 }
@@ -53,7 +61,14 @@ describe('validateEvent', () => {
   });
 
   it('accepts a tombstone that carries only the id', () => {
-    const tombstone = createCloudEvent({ id: 'evt-2', tenantId: 'acme', entityType: 'desk', action: 'deleted', time: '2026-01-06T10:00:00Z', data: { id: 'dsk_1' } });
+    const tombstone = createCloudEvent({
+      id: 'evt-2',
+      tenantId: 'acme',
+      entityType: 'desk',
+      action: 'deleted',
+      time: '2026-01-06T10:00:00Z',
+      data: { id: 'dsk_1' },
+    });
     const result = validateEvent(tombstone);
     expect(result.ok && result.event.tombstone).toBe(true);
     expect(result.ok && result.event.data).toEqual({ id: 'dsk_1' });
@@ -112,7 +127,14 @@ describe('validateEvent', () => {
 
   it('names the problem without echoing the value, so personal data never reaches logs', () => {
     const member = { id: 'mbr_1', teamId: null, email: 'jane.doe-secret@example', displayName: 'Jane Doe', role: 'employee', active: true };
-    const event = createCloudEvent({ id: 'e', tenantId: 'acme', entityType: 'member', action: 'created', time: '2026-01-06T10:00:00Z', data: member as never });
+    const event = createCloudEvent({
+      id: 'e',
+      tenantId: 'acme',
+      entityType: 'member',
+      action: 'created',
+      time: '2026-01-06T10:00:00Z',
+      data: member as never,
+    });
     const problems = problemsOf(event);
     expect(codes(problems)).toEqual(['INVALID_FIELD /data/email']);
     expect(JSON.stringify(problems)).not.toContain('jane.doe-secret');
@@ -124,6 +146,8 @@ describe('validateEvent', () => {
   });
 
   it('formats a problem as one line', () => {
-    expect(formatProblem({ code: 'INVALID_FIELD', path: '/data/deskId', message: 'must not be empty' })).toBe('INVALID_FIELD /data/deskId: must not be empty');
+    expect(formatProblem({ code: 'INVALID_FIELD', path: '/data/deskId', message: 'must not be empty' })).toBe(
+      'INVALID_FIELD /data/deskId: must not be empty',
+    );
   });
 });

@@ -203,12 +203,7 @@ function validateEnvelope(env: Record<string, unknown>): ValidationResult {
   return { ok: true, event };
 }
 
-function validateData(
-  entityType: EntityType,
-  action: EventAction,
-  data: Record<string, unknown>,
-  problems: ValidationProblem[],
-): unknown {
+function validateData(entityType: EntityType, action: EventAction, data: Record<string, unknown>, problems: ValidationProblem[]): unknown {
   const schema = action === 'deleted' ? TombstoneSchema : ENTITY_SCHEMAS[entityType];
   const parsed = schema.safeParse(data);
   if (!parsed.success) {

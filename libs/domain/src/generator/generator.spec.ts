@@ -8,11 +8,13 @@ const digest = (messages: Iterable<GeneratedMessage>) => {
 };
 
 const parsed = (messages: GeneratedMessage[]): DomainEvent[] =>
-  messages.filter((m) => m.kind === 'event').map((m) => {
-    const result = validateEvent(m.value);
-    if (!result.ok) throw new Error(m.value);
-    return result.event;
-  });
+  messages
+    .filter((m) => m.kind === 'event')
+    .map((m) => {
+      const result = validateEvent(m.value);
+      if (!result.ok) throw new Error(m.value);
+      return result.event;
+    });
 
 describe('generateEvents', () => {
   const faults = { duplicates: 0.05, reorder: 0.1, late: 0.03, malformed: 0.03 };
@@ -45,7 +47,8 @@ describe('generateEvents', () => {
   it('produces the whole booking lifecycle, including cancellations, no-shows and visitors', () => {
     const types = new Set(parsed(generateEventList({ seed: 5, days: 10 })).map((e) => e.type));
     for (const entity of ['desk_booking', 'room_booking']) {
-      for (const action of ['created', 'checked_in', 'completed', 'cancelled', 'no_show']) expect(types).toContain(`phoenix.${entity}.${action}`);
+      for (const action of ['created', 'checked_in', 'completed', 'cancelled', 'no_show'])
+        expect(types).toContain(`phoenix.${entity}.${action}`);
     }
     expect(types).toContain('phoenix.visit.checked_in');
     expect(types).toContain('phoenix.member.updated');
@@ -98,7 +101,14 @@ describe('generateEvents', () => {
       expect(!result.ok && result.problems.map((p) => `${p.code} ${p.path}`)).toContain(`${expected?.code} ${expected?.path}`);
       seen.add(expected?.code ?? '');
     }
-    expect([...seen].sort()).toEqual(['INVALID_FIELD', 'MALFORMED_JSON', 'MISSING_FIELD', 'MISSING_TENANT', 'PAYLOAD_TOO_LARGE', 'UNKNOWN_EVENT_TYPE']);
+    expect([...seen].sort()).toEqual([
+      'INVALID_FIELD',
+      'MALFORMED_JSON',
+      'MISSING_FIELD',
+      'MISSING_TENANT',
+      'PAYLOAD_TOO_LARGE',
+      'UNKNOWN_EVENT_TYPE',
+    ]);
   });
 
   it('carries a W3C traceparent header and keys messages by tenant and entity', () => {

@@ -90,8 +90,48 @@ const CITIES = [
   { city: 'Sydney', countryCode: 'AU', timezone: 'Australia/Sydney' },
   { city: 'Toronto', countryCode: 'CA', timezone: 'America/Toronto' },
 ];
-const FIRST_NAMES = ['Ada', 'Ben', 'Chloe', 'Dev', 'Emma', 'Farid', 'Grace', 'Hiro', 'Ines', 'Jonas', 'Kemi', 'Liam', 'Mira', 'Noah', 'Olga', 'Priya', 'Quinn', 'Rosa', 'Sami', 'Tess'];
-const LAST_NAMES = ['Berg', 'Costa', 'Dubois', 'Eze', 'Fischer', 'Garcia', 'Hansen', 'Ito', 'Jensen', 'Kowalski', 'Lopez', 'Meyer', 'Novak', 'Okafor', 'Patel', 'Rossi', 'Silva', 'Tanaka'];
+const FIRST_NAMES = [
+  'Ada',
+  'Ben',
+  'Chloe',
+  'Dev',
+  'Emma',
+  'Farid',
+  'Grace',
+  'Hiro',
+  'Ines',
+  'Jonas',
+  'Kemi',
+  'Liam',
+  'Mira',
+  'Noah',
+  'Olga',
+  'Priya',
+  'Quinn',
+  'Rosa',
+  'Sami',
+  'Tess',
+];
+const LAST_NAMES = [
+  'Berg',
+  'Costa',
+  'Dubois',
+  'Eze',
+  'Fischer',
+  'Garcia',
+  'Hansen',
+  'Ito',
+  'Jensen',
+  'Kowalski',
+  'Lopez',
+  'Meyer',
+  'Novak',
+  'Okafor',
+  'Patel',
+  'Rossi',
+  'Silva',
+  'Tanaka',
+];
 const TEAM_NAMES = ['Platform', 'Payments', 'Design', 'Sales', 'Support', 'Data', 'People', 'Finance', 'Marketing', 'Security'];
 const DESK_FEATURES = ['monitor', 'dual-monitor', 'standing', 'dock', 'window'];
 const ROOM_FEATURES = ['video', 'whiteboard', 'screen', 'phone'];
@@ -540,6 +580,12 @@ function localTime(date: number, hour: number, minute: number, timeZone: string)
     offsetFormatters.set(timeZone, fmt);
   }
   const parts = Object.fromEntries(fmt.formatToParts(guess).map((p) => [p.type, p.value]));
-  const asUtc = Date.UTC(Number(parts['year']), Number(parts['month']) - 1, Number(parts['day']), Number(parts['hour']), Number(parts['minute']));
+  const asUtc = Date.UTC(
+    Number(parts['year']),
+    Number(parts['month']) - 1,
+    Number(parts['day']),
+    Number(parts['hour']),
+    Number(parts['minute']),
+  );
   return guess - (asUtc - guess);
 }

@@ -1,0 +1,51 @@
+import { readFileSync } from 'node:fs';
+import { Kafka, logLevel as KafkaLogLevel, type KafkaConfig, type logCreator } from 'kafkajs';
+import type { Logger } from 'pino';
+
+/** How to reach the brokers: plaintext locally, SASL over TLS in production. */
+export interface KafkaConnectionConfig {
+  brokers: string[];
+  clientId: string;
+  connectionTimeoutMs: number;
+  ssl?: { rejectUnauthorized: boolean; caFile?: string };
+  sasl?: { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string };
+}
+
+/** Builds the kafkajs client; its log lines go through our logger (JSON, with a `component` field). */
+export function createKafka(config: KafkaConnectionConfig, logger: Logger): Kafka {
+  const kafkaConfig: KafkaConfig = {
+    clientId: config.clientId,
+    brokers: config.brokers,
+    connectionTimeout: config.connectionTimeoutMs,
+    logLevel: KafkaLogLevel.INFO,
+    logCreator: pinoLogCreator(logger.child({ component: 'kafkajs' })),
+  };
+  if (config.ssl) {
+    kafkaConfig.ssl = {
+      rejectUnauthorized: config.ssl.rejectUnauthorized,
+      ...(config.ssl.caFile ? { ca: [readFileSync(config.ssl.caFile, 'utf8')] } : {}),
+    };
+  }
+  if (config.sasl) {
+    const { mechanism, username, password } = config.sasl;
+    kafkaConfig.sasl =
+      mechanism === 'plain'
+        ? { mechanism, username, password }
+        : mechanism === 'scram-sha-256'
+          ? { mechanism, username, password }
+          : { mechanism, username, password };
+  }
+  return new Kafka(kafkaConfig);
+}
+
+function pinoLogCreator(logger: Logger): logCreator {
+  return () =>
+    ({ level, log }) => {
+      const { message, ...extra } = log;
+      const fields = { ...extra, kafkaLogger: log['logger'] };
+      if (level === KafkaLogLevel.ERROR) logger.error(fields, message);
+      else if (level === KafkaLogLevel.WARN) logger.warn(fields, message);
+      else if (level === KafkaLogLevel.INFO) logger.info(fields, message);
+      else logger.debug(fields, message);
+    };
+}

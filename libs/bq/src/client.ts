@@ -1,0 +1,227 @@
+import { BigQuery, type Query } from '@google-cloud/bigquery';
+import { z } from 'zod';
+import { checkStatement, tableRef, type Param, type ParamType, type SqlFragment, type Statement } from './sql';
+
+/** Where the warehouse is and how to talk to it. */
+export interface WarehouseConfig {
+  projectId: string;
+  datasetId: string;
+  /** Dataset location, e.g. US or EU. */
+  location: string;
+  /** REST base of a local emulator, e.g. http://127.0.0.1:9050. Unset: real BigQuery with Application Default Credentials. */
+  emulatorEndpoint?: string;
+  /** A service-account key file; unset: Application Default Credentials. */
+  keyFilename?: string;
+  /**
+   * JOB_CREATION_OPTIONAL is BigQuery's short-query mode: small queries are answered
+   * without creating a job, which cuts hundreds of milliseconds from interactive reads.
+   */
+  jobCreationMode: 'JOB_CREATION_OPTIONAL' | 'JOB_CREATION_REQUIRED';
+  /** Upper bound for one query, in milliseconds. */
+  queryTimeoutMs: number;
+}
+
+const EMULATOR_SUFFIX = '/bigquery/v2';
+
+/**
+ * Environment variables for the warehouse. Apps include this schema in their own
+ * `environment.ts`; this library never reads process.env itself.
+ */
+export const warehouseEnvironment = z
+  .object({
+    BIGQUERY_PROJECT: z.string().min(1).default('phoenix-local'),
+    BIGQUERY_DATASET: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]{0,1023}$/, 'must be letters, digits and underscores')
+      .default('phoenix'),
+    BIGQUERY_LOCATION: z.string().min(1).default('US'),
+    // The Node client itself reads this variable and uses it verbatim as its base URL,
+    // so it must carry the /bigquery/v2 suffix; checking here turns 404s into a clear error.
+    BIGQUERY_EMULATOR_HOST: z
+      .url({ message: 'must be a URL such as http://127.0.0.1:9050/bigquery/v2' })
+      .refine((v) => v.replace(/\/+$/, '').endsWith(EMULATOR_SUFFIX), {
+        message: 'must end in /bigquery/v2, e.g. http://127.0.0.1:9050/bigquery/v2 (the BigQuery client uses it verbatim)',
+      })
+      .optional(),
+    BIGQUERY_KEY_FILE: z.string().min(1).optional(),
+    BIGQUERY_JOB_CREATION_MODE: z.enum(['JOB_CREATION_OPTIONAL', 'JOB_CREATION_REQUIRED']).default('JOB_CREATION_OPTIONAL'),
+    BIGQUERY_QUERY_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
+  })
+  .transform(
+    (e): WarehouseConfig => ({
+      projectId: e.BIGQUERY_PROJECT,
+      datasetId: e.BIGQUERY_DATASET,
+      location: e.BIGQUERY_LOCATION,
+      ...(e.BIGQUERY_EMULATOR_HOST ? { emulatorEndpoint: e.BIGQUERY_EMULATOR_HOST.replace(/\/+$/, '').slice(0, -EMULATOR_SUFFIX.length) } : {}),
+      ...(e.BIGQUERY_KEY_FILE ? { keyFilename: e.BIGQUERY_KEY_FILE } : {}),
+      jobCreationMode: e.BIGQUERY_JOB_CREATION_MODE,
+      queryTimeoutMs: e.BIGQUERY_QUERY_TIMEOUT_MS,
+    }),
+  );
+
+/** Why a warehouse call failed, and whether trying again can help. */
+export type WarehouseErrorCode = 'QUERY_FAILED' | 'NOT_FOUND' | 'TRANSIENT' | 'QUOTA_EXCEEDED' | 'PERMISSION_DENIED';
+
+export class WarehouseError extends Error {
+  constructor(
+    readonly code: WarehouseErrorCode,
+    message: string,
+    /** True when the same call may succeed later (backend errors, rate limits, outages). */
+    readonly retryable: boolean,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'WarehouseError';
+  }
+}
+
+export interface QueryOptions {
+  /** Overrides the configured short-query mode for this call. */
+  jobCreationMode?: WarehouseConfig['jobCreationMode'];
+  /** Labels for cost attribution (BigQuery job labels). */
+  labels?: Record<string, string>;
+}
+
+/** A row as returned by `Warehouse.query`: timestamps as ISO strings, dates as YYYY-MM-DD, numbers as numbers. */
+export type Row = Record<string, unknown>;
+
+/** The warehouse handle every app and tool uses; the BigQuery client stays inside this library. */
+export interface Warehouse {
+  readonly config: WarehouseConfig;
+  /** A fully qualified, safely quoted reference to a table of the configured dataset. */
+  table(name: string): SqlFragment;
+  /** Runs a SELECT and returns plain rows. */
+  query<T extends Row = Row>(statement: Statement, options?: QueryOptions): Promise<T[]>;
+  /** Runs DML (INSERT/UPDATE/DELETE/MERGE) or DDL and returns the number of affected rows. */
+  execute(statement: Statement, options?: QueryOptions): Promise<{ affectedRows: number }>;
+  /** @internal the raw client, for libs/bq's own schema management. */
+  readonly client: BigQuery;
+}
+
+/** Builds the warehouse handle for the emulator or real BigQuery, from configuration alone. */
+export function createWarehouse(config: WarehouseConfig): Warehouse {
+  const client = new BigQuery({
+    projectId: config.projectId,
+    location: config.location,
+    // Phoenix retries on its own terms (WarehouseError.retryable, with backoff in the
+    // callers); the client's silent retries would hide outages and multiply latency.
+    autoRetry: false,
+    ...(config.emulatorEndpoint ? { apiEndpoint: config.emulatorEndpoint } : {}),
+    ...(config.keyFilename ? { keyFilename: config.keyFilename } : {}),
+  });
+
+  async function run(statement: Statement, options: QueryOptions = {}): Promise<{ rows: Row[]; affectedRows: number }> {
+    checkStatement(statement);
+    const { params, types } = toClientParams(statement.params);
+    const request: Query = {
+      query: statement.sql.text,
+      params,
+      types: types as Query['types'],
+      location: config.location,
+      useLegacySql: false,
+      jobTimeoutMs: config.queryTimeoutMs,
+      jobCreationMode: options.jobCreationMode ?? config.jobCreationMode,
+      ...(options.labels ? { labels: options.labels } : {}),
+    } as Query;
+    let result: unknown[];
+    try {
+      result = (await client.query(request)) as unknown[];
+    } catch (err) {
+      throw classify(err);
+    }
+    const [rows, , response] = result as [Row[], unknown, { errors?: { message?: string; reason?: string }[]; numDmlAffectedRows?: string } | undefined];
+    // The fast path (jobs.query) can answer 200 with `errors` instead of failing; the
+    // client then resolves with no rows. Treat that as the failure it is.
+    if (response?.errors && response.errors.length > 0) {
+      const reason = response.errors[0]?.reason;
+      throw classifyReason(reason, response.errors.map((e) => e.message ?? reason ?? 'query failed').join('; '));
+    }
+    return { rows: rows.map(plainRow), affectedRows: Number(response?.numDmlAffectedRows ?? 0) };
+  }
+
+  return {
+    config,
+    client,
+    table: (name) => tableRef(config.projectId, config.datasetId, name),
+    query: async <T extends Row = Row>(statement: Statement, options?: QueryOptions) => (await run(statement, options)).rows as T[],
+    execute: async (statement, options) => ({ affectedRows: (await run(statement, options)).affectedRows }),
+  };
+}
+
+/** Converts our typed params to what the Node client expects (it drops plain-string TIMESTAMP and DATE values). */
+function toClientParams(params: Readonly<Record<string, Param>>): { params: Record<string, unknown>; types: Record<string, unknown> } {
+  const values: Record<string, unknown> = {};
+  const types: Record<string, unknown> = {};
+  for (const [name, p] of Object.entries(params)) {
+    values[name] = toClientValue(p.type, p.value);
+    types[name] = p.type;
+  }
+  return { params: values, types };
+}
+
+function toClientValue(type: ParamType, value: unknown): unknown {
+  // BigQuery has no NULL arrays (a NULL array is stored as empty), and the client cannot encode one.
+  if (Array.isArray(type)) return ((value ?? []) as unknown[]).map((v) => toClientValue(type[0] as ParamType, v));
+  if (value === null || value === undefined) return null;
+  if (typeof type === 'object') {
+    const row = value as Record<string, unknown>;
+    return Object.fromEntries(Object.entries(type).map(([field, fieldType]) => [field, toClientValue(fieldType, row[field] ?? null)]));
+  }
+  switch (type) {
+    case 'TIMESTAMP':
+      return value instanceof Date ? value : new Date(value as string | number);
+    case 'DATE':
+      return BigQuery.date(value as string);
+    default:
+      return value;
+  }
+}
+
+/** BigQuery value wrappers (timestamps, dates, numerics) → plain JSON values. */
+function plainRow(row: Row): Row {
+  const out: Row = {};
+  for (const [key, value] of Object.entries(row)) out[key] = plainValue(value);
+  return out;
+}
+
+function plainValue(value: unknown): unknown {
+  if (value === null || value === undefined) return null;
+  if (Array.isArray(value)) return value.map(plainValue);
+  if (typeof value !== 'object') return value;
+  if (Buffer.isBuffer(value)) return value;
+  const name = value.constructor?.name;
+  if (name === 'BigQueryTimestamp') return new Date((value as { value: string }).value).toISOString();
+  if (name === 'BigQueryDate' || name === 'BigQueryDatetime' || name === 'BigQueryTime') return (value as { value: string }).value;
+  if (name === 'Big') return String(value);
+  if (value instanceof Date) return value.toISOString();
+  return plainRow(value as Row);
+}
+
+const RETRYABLE_REASONS = new Set(['backendError', 'internalError', 'rateLimitExceeded', 'jobRateLimitExceeded', 'jobBackendError']);
+
+function classifyReason(reason: string | undefined, message: string, cause?: unknown): WarehouseError {
+  if (reason === 'notFound') return new WarehouseError('NOT_FOUND', message, false, { cause });
+  if (reason === 'accessDenied') return new WarehouseError('PERMISSION_DENIED', message, false, { cause });
+  if (reason === 'quotaExceeded') return new WarehouseError('QUOTA_EXCEEDED', message, true, { cause });
+  if (reason && RETRYABLE_REASONS.has(reason)) return new WarehouseError('TRANSIENT', message, true, { cause });
+  return new WarehouseError('QUERY_FAILED', message, false, { cause });
+}
+
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENOTFOUND', 'UND_ERR_SOCKET']);
+
+/** Maps client errors to WarehouseError: network failures and 5xx are transient, 4xx are not. */
+export function classify(err: unknown): WarehouseError {
+  if (err instanceof WarehouseError) return err;
+  const e = err as { code?: unknown; errors?: { reason?: string }[]; message?: string; response?: { statusCode?: number } };
+  const message = e?.message ?? String(err);
+  if (typeof e?.code === 'string' && NETWORK_CODES.has(e.code)) return new WarehouseError('TRANSIENT', message, true, { cause: err });
+  const status = typeof e?.code === 'number' ? e.code : e?.response?.statusCode;
+  const reason = e?.errors?.[0]?.reason;
+  if (reason) return classifyReason(reason, message, err);
+  if (status === 404) return new WarehouseError('NOT_FOUND', message, false, { cause: err });
+  if (status === 403) return new WarehouseError('PERMISSION_DENIED', message, false, { cause: err });
+  if (status === 429) return new WarehouseError('QUOTA_EXCEEDED', message, true, { cause: err });
+  if (status !== undefined && status >= 500) return new WarehouseError('TRANSIENT', message, true, { cause: err });
+  if (/socket hang up|fetch failed|network/i.test(message)) return new WarehouseError('TRANSIENT', message, true, { cause: err });
+  return new WarehouseError('QUERY_FAILED', message, false, { cause: err });
+}

@@ -1,0 +1,192 @@
+import { createCloudEvent, validateEvent, type DomainEvent, type EntityStateByType, type EntityType } from '@phoenix/domain';
+import {
+  appendHistoryStatement,
+  migrate,
+  MigrationRefusedError,
+  param,
+  sql,
+  upsertCurrentStatement,
+  versionRow,
+  WAREHOUSE_TABLES,
+  WarehouseError,
+  type TableSpec,
+  type Warehouse,
+} from '@phoenix/bq';
+import { createTestWarehouse, dropTestDataset } from '@phoenix/bq/testing';
+
+const desk = (label: string, features: string[] = []): EntityStateByType['desk'] => ({ id: 'dsk_1', floorId: 'flr_1', label, features, bookable: true });
+
+let eventCounter = 0;
+function event<K extends EntityType>(entityType: K, action: 'created' | 'updated' | 'deleted', time: string, data: EntityStateByType[K] | { id: string }, seq?: number, tenantId = 'acme'): DomainEvent {
+  const result = validateEvent(
+    createCloudEvent({ id: `evt-${++eventCounter}`, tenantId, entityType, action, time, data: data as never, ...(seq === undefined ? {} : { seq }) }),
+  );
+  if (!result.ok) throw new Error(JSON.stringify(result.problems));
+  return result.event;
+}
+
+describe('warehouse against the BigQuery emulator', () => {
+  let warehouse: Warehouse;
+
+  beforeAll(async () => {
+    warehouse = createTestWarehouse('it_bq');
+  });
+  afterAll(async () => {
+    await dropTestDataset(warehouse);
+  });
+
+  describe('migrate', () => {
+    it('creates the dataset and every table, partitioned and clustered as declared', async () => {
+      const report = await migrate(warehouse);
+      expect(report.datasetCreated).toBe(true);
+      expect([...report.created].sort()).toEqual(WAREHOUSE_TABLES.map((t) => t.name).sort());
+
+      const [meta] = await warehouse.client.dataset(warehouse.config.datasetId).table('desk_booking_current').getMetadata();
+      expect(meta.timePartitioning).toMatchObject({ type: 'DAY', field: 'start_time' });
+      expect(meta.clustering.fields).toEqual(['tenant_id', 'id']);
+      expect(meta.schema.fields.find((f: { name: string }) => f.name === 'valid_from')).toMatchObject({ type: 'TIMESTAMP', mode: 'REQUIRED' });
+    });
+
+    it('is a no-op the second time', async () => {
+      const report = await migrate(warehouse);
+      expect(report).toMatchObject({ datasetCreated: false, created: [], altered: [] });
+      expect(report.unchanged).toHaveLength(WAREHOUSE_TABLES.length);
+    });
+
+    it('adds a new nullable column to an existing table, which then accepts data', async () => {
+      const base = WAREHOUSE_TABLES.find((t) => t.name === 'team_current') as TableSpec;
+      const next: TableSpec = { ...base, columns: [...base.columns, { name: 'slack_channel', type: 'STRING', description: 'Team channel' }] };
+      const report = await migrate(warehouse, { tables: [next] });
+      expect(report.altered).toEqual([{ table: 'team_current', addedColumns: ['slack_channel'], relaxedColumns: [] }]);
+      await warehouse.execute({
+        sql: sql`INSERT INTO ${warehouse.table('team_current')} (tenant_id, id, deleted, event_id, event_type, valid_from, recorded_at, slack_channel)
+                 VALUES (@tenant, 'team_1', FALSE, 'e', 'phoenix.team.created', CURRENT_TIMESTAMP(), CURRENT_TIMESTAMP(), @channel)`,
+        params: { tenant: param.string('acme'), channel: param.string('#platform') },
+      });
+      const rows = await warehouse.query({ sql: sql`SELECT slack_channel FROM ${warehouse.table('team_current')} WHERE tenant_id = @tenant`, params: { tenant: param.string('acme') } });
+      expect(rows).toEqual([{ slack_channel: '#platform' }]);
+      // …and the next run with that schema is a no-op again.
+      expect((await migrate(warehouse, { tables: [next] })).unchanged).toEqual(['team_current']);
+    });
+
+    it('refuses a destructive change, naming table and column, and changes nothing', async () => {
+      const base = WAREHOUSE_TABLES.find((t) => t.name === 'desk_current') as TableSpec;
+      const dropped: TableSpec = { ...base, columns: base.columns.filter((c) => c.name !== 'label') };
+      const retyped: TableSpec = { ...base, columns: base.columns.map((c) => (c.name === 'bookable' ? { ...c, type: 'STRING' as const } : c)) };
+      const error = await migrate(warehouse, { tables: [dropped, retyped] }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(MigrationRefusedError);
+      expect((error as Error).message).toContain('desk_current.label');
+      expect((error as MigrationRefusedError).refusals.map((r) => `${r.code} ${r.table}.${r.column}`)).toEqual(
+        expect.arrayContaining(['COLUMN_REMOVED desk_current.label', 'COLUMN_TYPE_CHANGED desk_current.bookable']),
+      );
+      const [meta] = await warehouse.client.dataset(warehouse.config.datasetId).table('desk_current').getMetadata();
+      expect(meta.schema.fields.map((f: { name: string }) => f.name)).toContain('label');
+    });
+  });
+
+  describe('MERGE into a current table keyed by id with an event-time condition', () => {
+    const read = () =>
+      warehouse.query<{ id: string; label: string | null; features: string[]; deleted: boolean; event_id: string; valid_from: string }>({
+        sql: sql`SELECT id, label, features, deleted, event_id, valid_from FROM ${warehouse.table('desk_current')} WHERE tenant_id = @tenant ORDER BY id`,
+        params: { tenant: param.string('acme') },
+      });
+    const upsert = (...events: DomainEvent[]) =>
+      warehouse.execute(upsertCurrentStatement(warehouse, 'desk', events.map((e) => versionRow(e, new Date()))));
+
+    it('inserts a new entity, replaces it with newer versions and ignores older ones', async () => {
+      const v1 = event('desk', 'created', '2026-01-05T09:00:00Z', desk('1.01'));
+      const v2 = event('desk', 'updated', '2026-01-06T09:00:00Z', desk('1.02', ['monitor']));
+      const v3 = event('desk', 'updated', '2026-01-07T09:00:00Z', desk('1.03', ['monitor', 'standing']));
+      await upsert(v1);
+      expect(await read()).toMatchObject([{ id: 'dsk_1', label: '1.01', features: [], deleted: false }]);
+      await upsert(v3);
+      expect(await read()).toMatchObject([{ label: '1.03', features: ['monitor', 'standing'], event_id: v3.id, valid_from: '2026-01-07T09:00:00.000Z' }]);
+      // v2 arrives late: it is older than what the table holds, so nothing changes.
+      expect((await upsert(v2)).affectedRows).toBe(0);
+      expect(await read()).toMatchObject([{ label: '1.03', event_id: v3.id }]);
+      // Re-applying the same version is a no-op too.
+      expect((await upsert(v3)).affectedRows).toBe(0);
+    });
+
+    it('breaks event-time ties by sequence, and applies a batch holding several versions of one entity', async () => {
+      const t = '2026-01-08T09:00:00Z';
+      const a = event('desk', 'updated', t, desk('seq-5'), 5);
+      const b = event('desk', 'updated', t, desk('seq-7'), 7);
+      const c = event('desk', 'updated', t, desk('seq-6'), 6);
+      await upsert(a, b, c);
+      expect(await read()).toMatchObject([{ label: 'seq-7' }]);
+    });
+
+    it('turns the row into a tombstone with NULL entity columns on delete', async () => {
+      await upsert(event('desk', 'deleted', '2026-01-09T09:00:00Z', { id: 'dsk_1' }));
+      expect(await read()).toMatchObject([{ id: 'dsk_1', deleted: true, label: null }]);
+    });
+
+    it('keeps tenants apart: the same id in another tenant is another row', async () => {
+      await upsert(event('desk', 'created', '2026-01-05T09:00:00Z', desk('other'), undefined, 'globex'));
+      expect(await read()).toHaveLength(1);
+    });
+
+    it('appends each version to the history table once, however often it is written', async () => {
+      const versions = [
+        event('desk', 'created', '2026-02-01T09:00:00Z', { ...desk('h1'), id: 'dsk_h' }),
+        event('desk', 'updated', '2026-02-02T09:00:00Z', { ...desk('h2'), id: 'dsk_h' }),
+      ];
+      const rows = versions.map((e) => versionRow(e, new Date()));
+      await warehouse.execute(appendHistoryStatement(warehouse, 'desk', rows));
+      await warehouse.execute(appendHistoryStatement(warehouse, 'desk', [...rows, ...rows]));
+      const history = await warehouse.query({
+        sql: sql`SELECT label FROM ${warehouse.table('desk_history')} WHERE tenant_id = @tenant AND id = @id ORDER BY valid_from`,
+        params: { tenant: param.string('acme'), id: param.string('dsk_h') },
+      });
+      expect(history).toEqual([{ label: 'h1' }, { label: 'h2' }]);
+    });
+  });
+
+  describe('parameterized queries', () => {
+    beforeAll(async () => {
+      const rows = ['a', 'b', 'c'].map((id, i) => versionRow(event('team', 'created', `2026-01-0${i + 1}T00:00:00Z`, { id: `team_${id}`, name: `Team ${id}`, costCenter: null }, undefined, 'initech'), new Date()));
+      await warehouse.execute(upsertCurrentStatement(warehouse, 'team', rows));
+    });
+
+    it('selects by an array parameter with IN UNNEST(@ids), scoped to the tenant', async () => {
+      const rows = await warehouse.query({
+        sql: sql`SELECT id, name, valid_from FROM ${warehouse.table('team_current')} WHERE tenant_id = @tenant AND id IN UNNEST(@ids) ORDER BY id`,
+        params: { tenant: param.string('initech'), ids: param.array('STRING', ['team_a', 'team_c', 'team_missing']) },
+      });
+      expect(rows).toEqual([
+        { id: 'team_a', name: 'Team a', valid_from: '2026-01-01T00:00:00.000Z' },
+        { id: 'team_c', name: 'Team c', valid_from: '2026-01-03T00:00:00.000Z' },
+      ]);
+    });
+
+    it('handles an empty array, NULLs and typed timestamps', async () => {
+      const none = await warehouse.query({
+        sql: sql`SELECT id FROM ${warehouse.table('team_current')} WHERE tenant_id = @tenant AND id IN UNNEST(@ids)`,
+        params: { tenant: param.string('initech'), ids: param.array('STRING', []) },
+      });
+      expect(none).toEqual([]);
+      const after = await warehouse.query({
+        sql: sql`SELECT id FROM ${warehouse.table('team_current')} WHERE tenant_id = @tenant AND valid_from > @since AND (@name IS NULL OR name = @name) ORDER BY id`,
+        params: { tenant: param.string('initech'), since: param.timestamp('2026-01-01T12:00:00Z'), name: param.string(null) },
+      });
+      expect(after.map((r) => r['id'])).toEqual(['team_b', 'team_c']);
+    });
+
+    it('treats a value that looks like SQL as a value', async () => {
+      const rows = await warehouse.query({
+        sql: sql`SELECT id FROM ${warehouse.table('team_current')} WHERE tenant_id = @tenant`,
+        params: { tenant: param.string("initech' OR '1'='1") },
+      });
+      expect(rows).toEqual([]);
+    });
+
+    it('raises a coded WarehouseError for a failing query instead of returning no rows', async () => {
+      const error = await warehouse
+        .query({ sql: sql`SELECT no_such_column FROM ${warehouse.table('team_current')}`, params: {} })
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(WarehouseError);
+      expect(error).toMatchObject({ code: 'QUERY_FAILED', retryable: false });
+    });
+  });
+});
