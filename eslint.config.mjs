@@ -29,10 +29,13 @@ export default [
             {
               sourceTag: 'type:app',
               onlyDependOnLibsWithTags: ['type:domain', 'type:data-access'],
+              // Apps reach the warehouse only through libs/bq.
+              bannedExternalImports: ['@google-cloud/*', 'google-auth-library'],
             },
             {
               sourceTag: 'type:tooling',
               onlyDependOnLibsWithTags: ['type:domain', 'type:data-access'],
+              bannedExternalImports: ['@google-cloud/*', 'google-auth-library'],
             },
             {
               sourceTag: 'type:data-access',
@@ -43,7 +46,7 @@ export default [
               sourceTag: 'type:domain',
               onlyDependOnLibsWithTags: ['type:domain'],
               // The domain is pure: no I/O clients, no server frameworks.
-              bannedExternalImports: ['kafkajs', '@google-cloud/*', 'graphql', '@apollo/*', 'pino', 'undici', 'ioredis'],
+              bannedExternalImports: ['kafkajs', '@google-cloud/*', 'google-auth-library', 'graphql', '@apollo/*', 'pino', 'undici', 'ioredis'],
             },
             // scope: which part of the platform a project belongs to.
             { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },

@@ -1,4 +1,5 @@
 import { BigQuery, type Query } from '@google-cloud/bigquery';
+import { OAuth2Client } from 'google-auth-library';
 import { z } from 'zod';
 import { checkStatement, tableRef, type Param, type ParamType, type SqlFragment, type Statement } from './sql';
 
@@ -47,17 +48,17 @@ export const warehouseEnvironment = z
     BIGQUERY_JOB_CREATION_MODE: z.enum(['JOB_CREATION_OPTIONAL', 'JOB_CREATION_REQUIRED']).default('JOB_CREATION_OPTIONAL'),
     BIGQUERY_QUERY_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
   })
-  .transform(
-    (e): WarehouseConfig => ({
-      projectId: e.BIGQUERY_PROJECT,
-      datasetId: e.BIGQUERY_DATASET,
-      location: e.BIGQUERY_LOCATION,
-      ...(e.BIGQUERY_EMULATOR_HOST ? { emulatorEndpoint: e.BIGQUERY_EMULATOR_HOST.replace(/\/+$/, '').slice(0, -EMULATOR_SUFFIX.length) } : {}),
-      ...(e.BIGQUERY_KEY_FILE ? { keyFilename: e.BIGQUERY_KEY_FILE } : {}),
-      jobCreationMode: e.BIGQUERY_JOB_CREATION_MODE,
-      queryTimeoutMs: e.BIGQUERY_QUERY_TIMEOUT_MS,
-    }),
-  );
+  .transform((e): WarehouseConfig => ({
+    projectId: e.BIGQUERY_PROJECT,
+    datasetId: e.BIGQUERY_DATASET,
+    location: e.BIGQUERY_LOCATION,
+    ...(e.BIGQUERY_EMULATOR_HOST
+      ? { emulatorEndpoint: e.BIGQUERY_EMULATOR_HOST.replace(/\/+$/, '').slice(0, -EMULATOR_SUFFIX.length) }
+      : {}),
+    ...(e.BIGQUERY_KEY_FILE ? { keyFilename: e.BIGQUERY_KEY_FILE } : {}),
+    jobCreationMode: e.BIGQUERY_JOB_CREATION_MODE,
+    queryTimeoutMs: e.BIGQUERY_QUERY_TIMEOUT_MS,
+  }));
 
 /** Why a warehouse call failed, and whether trying again can help. */
 export type WarehouseErrorCode = 'QUERY_FAILED' | 'NOT_FOUND' | 'TRANSIENT' | 'QUOTA_EXCEEDED' | 'PERMISSION_DENIED';
@@ -94,6 +95,8 @@ export interface Warehouse {
   query<T extends Row = Row>(statement: Statement, options?: QueryOptions): Promise<T[]>;
   /** Runs DML (INSERT/UPDATE/DELETE/MERGE) or DDL and returns the number of affected rows. */
   execute(statement: Statement, options?: QueryOptions): Promise<{ affectedRows: number }>;
+  /** Names of the tables in the configured dataset; empty when the dataset does not exist. */
+  listTables(): Promise<string[]>;
   /** @internal the raw client, for libs/bq's own schema management. */
   readonly client: BigQuery;
 }
@@ -106,7 +109,11 @@ export function createWarehouse(config: WarehouseConfig): Warehouse {
     // Phoenix retries on its own terms (WarehouseError.retryable, with backoff in the
     // callers); the client's silent retries would hide outages and multiply latency.
     autoRetry: false,
-    ...(config.emulatorEndpoint ? { apiEndpoint: config.emulatorEndpoint } : {}),
+    // The emulator needs no credentials; a fixed token keeps google-auth-library from
+    // probing for Application Default Credentials and the GCE metadata server.
+    ...(config.emulatorEndpoint
+      ? { apiEndpoint: config.emulatorEndpoint, authClient: new OAuth2Client({ credentials: { access_token: 'emulator' } }) }
+      : {}),
     ...(config.keyFilename ? { keyFilename: config.keyFilename } : {}),
   });
 
@@ -129,7 +136,11 @@ export function createWarehouse(config: WarehouseConfig): Warehouse {
     } catch (err) {
       throw classify(err);
     }
-    const [rows, , response] = result as [Row[], unknown, { errors?: { message?: string; reason?: string }[]; numDmlAffectedRows?: string } | undefined];
+    const [rows, , response] = result as [
+      Row[],
+      unknown,
+      { errors?: { message?: string; reason?: string }[]; numDmlAffectedRows?: string } | undefined,
+    ];
     // The fast path (jobs.query) can answer 200 with `errors` instead of failing; the
     // client then resolves with no rows. Treat that as the failure it is.
     if (response?.errors && response.errors.length > 0) {
@@ -145,6 +156,17 @@ export function createWarehouse(config: WarehouseConfig): Warehouse {
     table: (name) => tableRef(config.projectId, config.datasetId, name),
     query: async <T extends Row = Row>(statement: Statement, options?: QueryOptions) => (await run(statement, options)).rows as T[],
     execute: async (statement, options) => ({ affectedRows: (await run(statement, options)).affectedRows }),
+    listTables: async () => {
+      try {
+        const dataset = client.dataset(config.datasetId);
+        const [exists] = await dataset.exists();
+        if (!exists) return [];
+        const [tables] = await dataset.getTables();
+        return tables.map((t) => t.id as string);
+      } catch (err) {
+        throw classify(err);
+      }
+    },
   };
 }
 

@@ -12,7 +12,9 @@ describe('sql template', () => {
 
   it('refuses to interpolate a value', () => {
     const tenant = "acme' OR '1'='1";
-    expect(() => sql`SELECT * FROM ${table} WHERE tenant_id = '${tenant as unknown as SqlFragment}'`).toThrow(/pass values as @named parameters/);
+    expect(() => sql`SELECT * FROM ${table} WHERE tenant_id = '${tenant as unknown as SqlFragment}'`).toThrow(
+      /pass values as @named parameters/,
+    );
   });
 
   it('refuses identifiers that could break out of quoting', () => {
@@ -28,9 +30,9 @@ describe('checkStatement', () => {
   });
 
   it('names missing and unused parameters', () => {
-    expect(() => checkStatement({ sql: sql`SELECT @tenant, @ids`, params: { tenant: param.string('x'), idz: param.array('STRING', []) } })).toThrow(
-      'query parameters do not match the SQL: no value for @ids; unused parameter(s) idz',
-    );
+    expect(() =>
+      checkStatement({ sql: sql`SELECT @tenant, @ids`, params: { tenant: param.string('x'), idz: param.array('STRING', []) } }),
+    ).toThrow('query parameters do not match the SQL: no value for @ids; unused parameter(s) idz');
   });
 });
 

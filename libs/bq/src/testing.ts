@@ -13,5 +13,8 @@ export function createTestWarehouse(prefix: string): Warehouse {
 
 /** Deletes the test dataset and everything in it. */
 export async function dropTestDataset(warehouse: Warehouse): Promise<void> {
-  await warehouse.client.dataset(warehouse.config.datasetId).delete({ force: true }).catch(() => undefined);
+  await warehouse.client
+    .dataset(warehouse.config.datasetId)
+    .delete({ force: true })
+    .catch(() => undefined);
 }

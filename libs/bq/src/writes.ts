@@ -25,7 +25,10 @@ function rowType(entityType: EntityType): { [field: string]: ScalarType | [Scala
 }
 
 /** True when version `a` supersedes version `b`: later (valid_from, seq, event_id). Mirrors compareEventOrder. */
-export function isNewerVersion(a: Pick<VersionRow, 'valid_from' | 'seq' | 'event_id'>, b: Pick<VersionRow, 'valid_from' | 'seq' | 'event_id'>): boolean {
+export function isNewerVersion(
+  a: Pick<VersionRow, 'valid_from' | 'seq' | 'event_id'>,
+  b: Pick<VersionRow, 'valid_from' | 'seq' | 'event_id'>,
+): boolean {
   const ta = Date.parse(a.valid_from);
   const tb = Date.parse(b.valid_from);
   if (ta !== tb) return ta > tb;
@@ -55,7 +58,11 @@ export function latestPerEntity(rows: readonly VersionRow[]): VersionRow[] {
 export function upsertCurrentStatement(warehouse: Warehouse, entityType: EntityType, rows: readonly VersionRow[]): Statement {
   const type = rowType(entityType);
   const columns = Object.keys(type).map(ident);
-  const updates = join(Object.keys(type).filter((c) => c !== 'tenant_id' && c !== 'id').map((c) => sql`${ident(c)} = S.${ident(c)}`));
+  const updates = join(
+    Object.keys(type)
+      .filter((c) => c !== 'tenant_id' && c !== 'id')
+      .map((c) => sql`${ident(c)} = S.${ident(c)}`),
+  );
   const newer = sql`(S.valid_from > T.valid_from
       OR (S.valid_from = T.valid_from AND IFNULL(S.seq, -1) > IFNULL(T.seq, -1))
       OR (S.valid_from = T.valid_from AND IFNULL(S.seq, -1) = IFNULL(T.seq, -1) AND S.event_id > T.event_id))`;

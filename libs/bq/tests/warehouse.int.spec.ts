@@ -11,15 +11,36 @@ import {
   WarehouseError,
   type TableSpec,
   type Warehouse,
-} from '@phoenix/bq';
-import { createTestWarehouse, dropTestDataset } from '@phoenix/bq/testing';
+} from '../src/index';
+import { createTestWarehouse, dropTestDataset } from '../src/testing';
 
-const desk = (label: string, features: string[] = []): EntityStateByType['desk'] => ({ id: 'dsk_1', floorId: 'flr_1', label, features, bookable: true });
+const desk = (label: string, features: string[] = []): EntityStateByType['desk'] => ({
+  id: 'dsk_1',
+  floorId: 'flr_1',
+  label,
+  features,
+  bookable: true,
+});
 
 let eventCounter = 0;
-function event<K extends EntityType>(entityType: K, action: 'created' | 'updated' | 'deleted', time: string, data: EntityStateByType[K] | { id: string }, seq?: number, tenantId = 'acme'): DomainEvent {
+function event<K extends EntityType>(
+  entityType: K,
+  action: 'created' | 'updated' | 'deleted',
+  time: string,
+  data: EntityStateByType[K] | { id: string },
+  seq?: number,
+  tenantId = 'acme',
+): DomainEvent {
   const result = validateEvent(
-    createCloudEvent({ id: `evt-${++eventCounter}`, tenantId, entityType, action, time, data: data as never, ...(seq === undefined ? {} : { seq }) }),
+    createCloudEvent({
+      id: `evt-${++eventCounter}`,
+      tenantId,
+      entityType,
+      action,
+      time,
+      data: data as never,
+      ...(seq === undefined ? {} : { seq }),
+    }),
   );
   if (!result.ok) throw new Error(JSON.stringify(result.problems));
   return result.event;
@@ -44,7 +65,10 @@ describe('warehouse against the BigQuery emulator', () => {
       const [meta] = await warehouse.client.dataset(warehouse.config.datasetId).table('desk_booking_current').getMetadata();
       expect(meta.timePartitioning).toMatchObject({ type: 'DAY', field: 'start_time' });
       expect(meta.clustering.fields).toEqual(['tenant_id', 'id']);
-      expect(meta.schema.fields.find((f: { name: string }) => f.name === 'valid_from')).toMatchObject({ type: 'TIMESTAMP', mode: 'REQUIRED' });
+      expect(meta.schema.fields.find((f: { name: string }) => f.name === 'valid_from')).toMatchObject({
+        type: 'TIMESTAMP',
+        mode: 'REQUIRED',
+      });
     });
 
     it('is a no-op the second time', async () => {
@@ -55,7 +79,10 @@ describe('warehouse against the BigQuery emulator', () => {
 
     it('adds a new nullable column to an existing table, which then accepts data', async () => {
       const base = WAREHOUSE_TABLES.find((t) => t.name === 'team_current') as TableSpec;
-      const next: TableSpec = { ...base, columns: [...base.columns, { name: 'slack_channel', type: 'STRING', description: 'Team channel' }] };
+      const next: TableSpec = {
+        ...base,
+        columns: [...base.columns, { name: 'slack_channel', type: 'STRING', description: 'Team channel' }],
+      };
       const report = await migrate(warehouse, { tables: [next] });
       expect(report.altered).toEqual([{ table: 'team_current', addedColumns: ['slack_channel'], relaxedColumns: [] }]);
       await warehouse.execute({
@@ -63,7 +90,10 @@ describe('warehouse against the BigQuery emulator', () => {
                  VALUES (@tenant, 'team_1', FALSE, 'e', 'phoenix.team.created', CURRENT_TIMESTAMP(), CURRENT_TIMESTAMP(), @channel)`,
         params: { tenant: param.string('acme'), channel: param.string('#platform') },
       });
-      const rows = await warehouse.query({ sql: sql`SELECT slack_channel FROM ${warehouse.table('team_current')} WHERE tenant_id = @tenant`, params: { tenant: param.string('acme') } });
+      const rows = await warehouse.query({
+        sql: sql`SELECT slack_channel FROM ${warehouse.table('team_current')} WHERE tenant_id = @tenant`,
+        params: { tenant: param.string('acme') },
+      });
       expect(rows).toEqual([{ slack_channel: '#platform' }]);
       // …and the next run with that schema is a no-op again.
       expect((await migrate(warehouse, { tables: [next] })).unchanged).toEqual(['team_current']);
@@ -72,7 +102,10 @@ describe('warehouse against the BigQuery emulator', () => {
     it('refuses a destructive change, naming table and column, and changes nothing', async () => {
       const base = WAREHOUSE_TABLES.find((t) => t.name === 'desk_current') as TableSpec;
       const dropped: TableSpec = { ...base, columns: base.columns.filter((c) => c.name !== 'label') };
-      const retyped: TableSpec = { ...base, columns: base.columns.map((c) => (c.name === 'bookable' ? { ...c, type: 'STRING' as const } : c)) };
+      const retyped: TableSpec = {
+        ...base,
+        columns: base.columns.map((c) => (c.name === 'bookable' ? { ...c, type: 'STRING' as const } : c)),
+      };
       const error = await migrate(warehouse, { tables: [dropped, retyped] }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(MigrationRefusedError);
       expect((error as Error).message).toContain('desk_current.label');
@@ -91,7 +124,13 @@ describe('warehouse against the BigQuery emulator', () => {
         params: { tenant: param.string('acme') },
       });
     const upsert = (...events: DomainEvent[]) =>
-      warehouse.execute(upsertCurrentStatement(warehouse, 'desk', events.map((e) => versionRow(e, new Date()))));
+      warehouse.execute(
+        upsertCurrentStatement(
+          warehouse,
+          'desk',
+          events.map((e) => versionRow(e, new Date())),
+        ),
+      );
 
     it('inserts a new entity, replaces it with newer versions and ignores older ones', async () => {
       const v1 = event('desk', 'created', '2026-01-05T09:00:00Z', desk('1.01'));
@@ -100,7 +139,9 @@ describe('warehouse against the BigQuery emulator', () => {
       await upsert(v1);
       expect(await read()).toMatchObject([{ id: 'dsk_1', label: '1.01', features: [], deleted: false }]);
       await upsert(v3);
-      expect(await read()).toMatchObject([{ label: '1.03', features: ['monitor', 'standing'], event_id: v3.id, valid_from: '2026-01-07T09:00:00.000Z' }]);
+      expect(await read()).toMatchObject([
+        { label: '1.03', features: ['monitor', 'standing'], event_id: v3.id, valid_from: '2026-01-07T09:00:00.000Z' },
+      ]);
       // v2 arrives late: it is older than what the table holds, so nothing changes.
       expect((await upsert(v2)).affectedRows).toBe(0);
       expect(await read()).toMatchObject([{ label: '1.03', event_id: v3.id }]);
@@ -145,7 +186,19 @@ describe('warehouse against the BigQuery emulator', () => {
 
   describe('parameterized queries', () => {
     beforeAll(async () => {
-      const rows = ['a', 'b', 'c'].map((id, i) => versionRow(event('team', 'created', `2026-01-0${i + 1}T00:00:00Z`, { id: `team_${id}`, name: `Team ${id}`, costCenter: null }, undefined, 'initech'), new Date()));
+      const rows = ['a', 'b', 'c'].map((id, i) =>
+        versionRow(
+          event(
+            'team',
+            'created',
+            `2026-01-0${i + 1}T00:00:00Z`,
+            { id: `team_${id}`, name: `Team ${id}`, costCenter: null },
+            undefined,
+            'initech',
+          ),
+          new Date(),
+        ),
+      );
       await warehouse.execute(upsertCurrentStatement(warehouse, 'team', rows));
     });
 

@@ -4,7 +4,12 @@ import { col, type TableSpec } from './types';
 const spec: TableSpec = {
   name: 'desk_current',
   description: 'test',
-  columns: [col('tenant_id', 'STRING', 't', 'REQUIRED'), col('id', 'STRING', 'i', 'REQUIRED'), col('valid_from', 'TIMESTAMP', 'v', 'REQUIRED'), col('label', 'STRING', 'l')],
+  columns: [
+    col('tenant_id', 'STRING', 't', 'REQUIRED'),
+    col('id', 'STRING', 'i', 'REQUIRED'),
+    col('valid_from', 'TIMESTAMP', 'v', 'REQUIRED'),
+    col('label', 'STRING', 'l'),
+  ],
   partitionBy: 'valid_from',
   clusterBy: ['tenant_id', 'id'],
 };
@@ -12,7 +17,11 @@ const spec: TableSpec = {
 // BigQuery answers with legacy type names; the planner must treat them as equal.
 const asExisting = (table: TableSpec): ExistingTable => ({
   name: table.name,
-  columns: table.columns.map((c) => ({ name: c.name, type: c.type === 'INT64' ? 'INTEGER' : c.type === 'BOOL' ? 'BOOLEAN' : c.type, mode: c.mode ?? 'NULLABLE' })),
+  columns: table.columns.map((c) => ({
+    name: c.name,
+    type: c.type === 'INT64' ? 'INTEGER' : c.type === 'BOOL' ? 'BOOLEAN' : c.type,
+    mode: c.mode ?? 'NULLABLE',
+  })),
   partitionBy: table.partitionBy,
   clusterBy: [...table.clusterBy],
 });
@@ -67,7 +76,9 @@ describe('planMigration', () => {
         'CLUSTERING_CHANGED desk_current.',
       ].sort(),
     );
-    expect(plan.refusals.find((r) => r.code === 'COLUMN_REMOVED')?.message).toMatch(/desk_current\.label exists in BigQuery but not in the schema/);
+    expect(plan.refusals.find((r) => r.code === 'COLUMN_REMOVED')?.message).toMatch(
+      /desk_current\.label exists in BigQuery but not in the schema/,
+    );
   });
 
   it('refuses tightening a column to REQUIRED or REPEATED', () => {

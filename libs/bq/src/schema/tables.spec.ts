@@ -1,4 +1,15 @@
-import { BuildingSchema, DeskBookingSchema, DeskSchema, FloorSchema, MemberSchema, RoomBookingSchema, RoomSchema, TeamSchema, VisitSchema, ENTITY_TYPES } from '@phoenix/domain';
+import {
+  BuildingSchema,
+  DeskBookingSchema,
+  DeskSchema,
+  FloorSchema,
+  MemberSchema,
+  RoomBookingSchema,
+  RoomSchema,
+  TeamSchema,
+  VisitSchema,
+  ENTITY_TYPES,
+} from '@phoenix/domain';
 import { ENTITY_COLUMNS, WAREHOUSE_TABLES, currentTableName, historyTableName } from './tables';
 
 const snake = (name: string) => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
@@ -17,7 +28,10 @@ describe('warehouse schema', () => {
   };
 
   it.each(ENTITY_TYPES)('has exactly one column for every field of %s (besides id)', (entityType) => {
-    const fields = Object.keys(schemas[entityType].shape).filter((f) => f !== 'id').map(snake).sort();
+    const fields = Object.keys(schemas[entityType].shape)
+      .filter((f) => f !== 'id')
+      .map(snake)
+      .sort();
     expect(ENTITY_COLUMNS[entityType].map((c) => c.name).sort()).toEqual(fields);
   });
 
@@ -31,17 +45,23 @@ describe('warehouse schema', () => {
     expect(names).toEqual(expect.arrayContaining(['events_raw', 'dead_letters']));
   });
 
-  it.each(WAREHOUSE_TABLES.map((t) => [t.name, t] as const))('%s is day-partitioned on a time column and clustered by tenant first', (_name, table) => {
-    const partition = table.columns.find((c) => c.name === table.partitionBy);
-    expect(partition && ['TIMESTAMP', 'DATE'].includes(partition.type)).toBe(true);
-    expect(table.clusterBy[0]).toBe('tenant_id');
-    expect(table.clusterBy.length).toBeLessThanOrEqual(4);
-    expect(new Set(table.columns.map((c) => c.name)).size).toBe(table.columns.length);
-  });
+  it.each(WAREHOUSE_TABLES.map((t) => [t.name, t] as const))(
+    '%s is day-partitioned on a time column and clustered by tenant first',
+    (_name, table) => {
+      const partition = table.columns.find((c) => c.name === table.partitionBy);
+      expect(partition && ['TIMESTAMP', 'DATE'].includes(partition.type)).toBe(true);
+      expect(table.clusterBy[0]).toBe('tenant_id');
+      expect(table.clusterBy.length).toBeLessThanOrEqual(4);
+      expect(new Set(table.columns.map((c) => c.name)).size).toBe(table.columns.length);
+    },
+  );
 
   it('keeps bitemporal columns on every history table', () => {
     for (const table of WAREHOUSE_TABLES.filter((t) => t.name.endsWith('_history'))) {
-      expect(table.columns.filter((c) => ['valid_from', 'recorded_at'].includes(c.name)).map((c) => c.mode)).toEqual(['REQUIRED', 'REQUIRED']);
+      expect(table.columns.filter((c) => ['valid_from', 'recorded_at'].includes(c.name)).map((c) => c.mode)).toEqual([
+        'REQUIRED',
+        'REQUIRED',
+      ]);
     }
   });
 });

@@ -37,7 +37,10 @@ describe('generateEvents', () => {
   it('follows the working week: mid-week days are busier than Fridays, weekends are nearly empty', () => {
     const events = parsed(generateEventList({ seed: 4, days: 14 })).filter((e) => e.type === 'phoenix.desk_booking.created');
     const byWeekday = [0, 0, 0, 0, 0, 0, 0];
-    for (const e of events) byWeekday[new Date(`${(e.data as { date: string }).date}T00:00:00Z`).getUTCDay()]! += 1;
+    for (const e of events) {
+      const day = new Date(`${(e.data as { date: string }).date}T00:00:00Z`).getUTCDay();
+      byWeekday[day] = (byWeekday[day] ?? 0) + 1;
+    }
     const [sun, , tue, wed, , fri, sat] = byWeekday as [number, number, number, number, number, number, number];
     expect(wed).toBeGreaterThan(fri);
     expect(tue).toBeGreaterThan(fri);
