@@ -35,18 +35,31 @@ describe('ingest environment', () => {
       ssl: { rejectUnauthorized: true, caFile: '/etc/ssl/kafka-ca.pem' },
       sasl: { mechanism: 'scram-sha-512', username: 'phoenix-ingest', password: 'p4ss' },
     });
-    expect(env.warehouse).toMatchObject({ projectId: 'acme-data-prod', datasetId: 'phoenix_prod', location: 'EU', keyFilename: '/var/run/secrets/bq.json' });
+    expect(env.warehouse).toMatchObject({
+      projectId: 'acme-data-prod',
+      datasetId: 'phoenix_prod',
+      location: 'EU',
+      keyFilename: '/var/run/secrets/bq.json',
+    });
     expect(env.warehouse.emulatorEndpoint).toBeUndefined();
   });
 
   it('points the BigQuery client at the emulator when BIGQUERY_EMULATOR_HOST is set', () => {
-    expect(loadEnvironment({ BIGQUERY_EMULATOR_HOST: 'http://127.0.0.1:9050/bigquery/v2/' }).warehouse.emulatorEndpoint).toBe('http://127.0.0.1:9050');
+    expect(loadEnvironment({ BIGQUERY_EMULATOR_HOST: 'http://127.0.0.1:9050/bigquery/v2/' }).warehouse.emulatorEndpoint).toBe(
+      'http://127.0.0.1:9050',
+    );
   });
 
   it('reports every inconsistent setting at once, without echoing secrets', () => {
     let error: ConfigError | undefined;
     try {
-      loadEnvironment({ KAFKA_BROKERS: 'no-port', KAFKA_SASL_USERNAME: 'u', KAFKA_SASL_PASSWORD: 'topsecret', KAFKA_SSL_CA_FILE: '/ca.pem', LOG_LEVEL: 'loud' });
+      loadEnvironment({
+        KAFKA_BROKERS: 'no-port',
+        KAFKA_SASL_USERNAME: 'u',
+        KAFKA_SASL_PASSWORD: 'topsecret',
+        KAFKA_SSL_CA_FILE: '/ca.pem',
+        LOG_LEVEL: 'loud',
+      });
     } catch (err) {
       error = err as ConfigError;
     }

@@ -1,0 +1,109 @@
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+
+/**
+ * The architecture, as enforced: the module-boundary rule and the project graph. These
+ * run ESLint and Nx in a child process (both load ESM configs) against the real
+ * workspace configuration, so a weakened rule fails here.
+ */
+const root = join(__dirname, '..', '..');
+const nodeBin = process.execPath;
+
+function lint(cases: { filePath: string; code: string }[]): string[][] {
+  const script = `
+    import { ESLint } from 'eslint';
+    const cases = JSON.parse(process.argv[1]);
+    const eslint = new ESLint({ cwd: process.cwd() });
+    const out = [];
+    for (const c of cases) {
+      const [result] = await eslint.lintText(c.code, { filePath: c.filePath });
+      out.push(result.messages.map((m) => m.ruleId));
+    }
+    console.log(JSON.stringify(out));`;
+  const stdout = execFileSync(nodeBin, ['--input-type=module', '-e', script, JSON.stringify(cases)], { cwd: root, encoding: 'utf8' });
+  return JSON.parse(stdout) as string[][];
+}
+
+function affected(file: string): string[] {
+  const stdout = execFileSync(
+    nodeBin,
+    [join(root, 'node_modules/nx/dist/bin/nx.js'), 'show', 'projects', '--affected', `--files=${file}`, '--json'],
+    {
+      cwd: root,
+      encoding: 'utf8',
+      env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true' },
+    },
+  );
+  return (JSON.parse(stdout) as string[]).sort();
+}
+
+describe('module boundaries', () => {
+  const importOf = (pkg: string) => `import * as m from '${pkg}';\nexport const x = m;\n`;
+
+  it('keeps @google-cloud/bigquery inside libs/bq and kafkajs on the ingest side', () => {
+    const results = lint([
+      { filePath: 'libs/bq/src/probe.ts', code: importOf('@google-cloud/bigquery') },
+      { filePath: 'apps/ingest/src/probe.ts', code: importOf('kafkajs') },
+      { filePath: 'apps/gateway/src/probe.ts', code: importOf('@google-cloud/bigquery') },
+      { filePath: 'apps/subgraph-bookings/src/probe.ts', code: importOf('@google-cloud/bigquery') },
+      { filePath: 'apps/ingest/src/probe2.ts', code: importOf('@google-cloud/bigquery') },
+      { filePath: 'apps/subgraph-audit/src/probe.ts', code: importOf('kafkajs') },
+      { filePath: 'apps/gateway/src/probe2.ts', code: importOf('kafkajs') },
+      { filePath: 'libs/domain/src/probe.ts', code: importOf('kafkajs') },
+      { filePath: 'libs/bq/src/probe2.ts', code: importOf('kafkajs') },
+    ]);
+    expect(results.map((r) => r.includes('@nx/enforce-module-boundaries'))).toEqual([
+      false,
+      false,
+      true,
+      true,
+      true,
+      true,
+      true,
+      true,
+      true,
+    ]);
+  });
+
+  it('forbids apps importing apps, and libraries importing apps', () => {
+    const results = lint([
+      { filePath: 'apps/gateway/src/probe.ts', code: importOf('../../ingest/src/environment') },
+      { filePath: 'libs/bq/src/probe.ts', code: importOf('../../../apps/ingest/src/kafka') },
+      { filePath: 'libs/domain/src/probe.ts', code: importOf('@phoenix/bq') },
+      { filePath: 'apps/gateway/src/probe2.ts', code: importOf('@phoenix/domain') },
+    ]);
+    expect(results.map((r) => r.includes('@nx/enforce-module-boundaries'))).toEqual([true, true, true, false]);
+  });
+
+  it('lets only environment.ts files read process.env', () => {
+    const code = "export const v = process.env['X'];\n";
+    const results = lint([
+      { filePath: 'libs/bq/src/probe.ts', code },
+      { filePath: 'apps/ingest/src/probe.ts', code },
+      { filePath: 'apps/ingest/src/environment.ts', code },
+    ]);
+    expect(results.map((r) => r.includes('no-restricted-syntax'))).toEqual([true, true, false]);
+  });
+});
+
+describe('project graph', () => {
+  it('marks every app affected by a change to libs/domain', () => {
+    expect(affected('libs/domain/src/index.ts')).toEqual([
+      'bq',
+      'domain',
+      'gateway',
+      'ingest',
+      'subgraph-audit',
+      'subgraph-bookings',
+      'tools',
+    ]);
+  });
+
+  it('marks only the gateway affected by a change to apps/gateway', () => {
+    expect(affected('apps/gateway/src/main.ts')).toEqual(['gateway']);
+  });
+
+  it('marks the warehouse users, not the gateway, affected by a change to libs/bq', () => {
+    expect(affected('libs/bq/src/index.ts')).toEqual(['bq', 'ingest', 'subgraph-audit', 'subgraph-bookings', 'tools']);
+  });
+});

@@ -1,0 +1,56 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { createWarehouse, warehouseEnvironment } from '@phoenix/bq';
+
+const root = join(__dirname, '..', '..');
+const tsx = join(root, 'node_modules/.bin/tsx');
+
+describe('tools against the local services', () => {
+  const dataset = `it_cli_${randomBytes(4).toString('hex')}`;
+  const env = { ...process.env, BIGQUERY_DATASET: dataset };
+  const migrateCli = () =>
+    spawnSync(tsx, ['--tsconfig', join(root, 'tools/tsconfig.lib.json'), join(root, 'tools/src/migrate.ts')], {
+      env,
+      encoding: 'utf8',
+      cwd: root,
+    });
+
+  afterAll(async () => {
+    const warehouse = createWarehouse(warehouseEnvironment.parse(env));
+    await warehouse.client
+      .dataset(dataset)
+      .delete({ force: true })
+      .catch(() => undefined);
+  });
+
+  it('services.sh up is idempotent and status reports both services', () => {
+    execFileSync('bash', [join(root, 'tools/local/services.sh'), 'up'], { stdio: 'ignore' });
+    const status = spawnSync('bash', [join(root, 'tools/local/services.sh'), 'status'], { encoding: 'utf8' });
+    expect(status.status).toBe(0);
+    expect(status.stdout).toMatch(/kafka: running/);
+    expect(status.stdout).toMatch(/bigquery: running/);
+  });
+
+  it('npm run migrate creates every table, then reports nothing to do', async () => {
+    const first = migrateCli();
+    expect(first.status).toBe(0);
+    expect(first.stdout).toMatch(/20 table\(s\) created, 0 altered, 0 unchanged, dataset created/);
+    const second = migrateCli();
+    expect(second.status).toBe(0);
+    expect(second.stdout).toMatch(/0 table\(s\) created, 0 altered, 20 unchanged/);
+    const tables = await createWarehouse(warehouseEnvironment.parse(env)).listTables();
+    expect(tables).toHaveLength(20);
+  });
+
+  it('migrate exits 1 with every bad variable named when the configuration is wrong', () => {
+    const bad = spawnSync(tsx, ['--tsconfig', join(root, 'tools/tsconfig.lib.json'), join(root, 'tools/src/migrate.ts')], {
+      env: { ...process.env, BIGQUERY_DATASET: 'bad-name', BIGQUERY_EMULATOR_HOST: 'http://127.0.0.1:9050' },
+      encoding: 'utf8',
+      cwd: root,
+    });
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toMatch(/BIGQUERY_DATASET: must be letters, digits and underscores/);
+    expect(bad.stderr).toMatch(/BIGQUERY_EMULATOR_HOST: must end in \/bigquery\/v2/);
+  });
+});
