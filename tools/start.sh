@@ -21,7 +21,7 @@ step "Migrating the warehouse (${BIGQUERY_PROJECT}.${BIGQUERY_DATASET:-phoenix})
 node_modules/.bin/tsx --tsconfig tools/tsconfig.lib.json tools/src/migrate.ts
 
 step "Checking Kafka topics and warehouse tables from the ingest app"
-node_modules/.bin/tsx --tsconfig apps/ingest/tsconfig.app.json apps/ingest/src/main.ts >/dev/null
+node_modules/.bin/tsx --tsconfig apps/ingest/tsconfig.app.json apps/ingest/src/cli/preflight.ts >/dev/null
 
 step "Status"
 bash tools/local/services.sh status

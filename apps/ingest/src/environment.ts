@@ -52,16 +52,39 @@ export const kafkaEnvironment = z
       : {}),
   }));
 
+const LANES = ['live', 'backfill'] as const;
+
 const ingestEnvironment = z
   .object({
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
     TOPIC_EVENTS: z.string().min(1).default('phoenix.events'),
     TOPIC_BACKFILL: z.string().min(1).default('phoenix.backfill'),
     TOPIC_DEADLETTER: z.string().min(1).default('phoenix.deadletter'),
+    INGEST_GROUP_ID: z.string().min(1).default('phoenix-ingest'),
+    INGEST_BACKFILL_GROUP_ID: z.string().min(1).default('phoenix-ingest-backfill'),
+    INGEST_LANES: envList()
+      .pipe(z.array(z.enum(LANES, { message: 'each lane must be live or backfill' })).min(1, 'run at least one lane'))
+      .default(['live', 'backfill']),
+    // 500 rows keep one MERGE well under BigQuery's query-size limits and, on the
+    // emulator, around half a second per statement (tools/local/bigquery/NOTES.md).
+    INGEST_MAX_BATCH: z.coerce.number().int().min(1).max(10_000).default(500),
+    INGEST_MAX_EVENT_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .default(1024 * 1024),
+    HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
+    SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
   })
   .transform((e) => ({
     logLevel: e.LOG_LEVEL,
     topics: { events: e.TOPIC_EVENTS, backfill: e.TOPIC_BACKFILL, deadLetter: e.TOPIC_DEADLETTER },
+    groups: { live: e.INGEST_GROUP_ID, backfill: e.INGEST_BACKFILL_GROUP_ID },
+    lanes: [...new Set(e.INGEST_LANES)],
+    maxBatchMessages: e.INGEST_MAX_BATCH,
+    maxEventBytes: e.INGEST_MAX_EVENT_BYTES,
+    httpPort: e.HTTP_PORT,
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
   }));
 
 export function loadEnvironment(env: Readonly<Record<string, string | undefined>> = process.env) {

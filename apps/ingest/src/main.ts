@@ -1,40 +1,96 @@
 /**
- * Composition root of the ingest app. Today it wires the configured Kafka and
- * BigQuery clients and runs the preflight (broker, topics, warehouse tables) — the
- * status step of `npm start`. The consuming pipeline itself is issue #3.
+ * Composition root of the ingest app: configuration → logger, metrics, tracing →
+ * Kafka and warehouse clients → preflight → writer → one consumer-group lane per
+ * configured lane (live, backfill) → HTTP endpoints → graceful shutdown.
  */
 import { ConfigError } from '@phoenix/domain';
 import { createWarehouse, WAREHOUSE_TABLES } from '@phoenix/bq';
 import { loadEnvironment } from './environment';
+import { createHttpServer } from './http';
+import { createIngestor, type Ingestor } from './ingestor';
 import { createKafka } from './kafka';
 import { createLogger } from './logger';
+import { createMetrics } from './metrics';
+import { createEnricher } from './pipeline/enrichment';
+import { createWarehouseWriter } from './pipeline/writer';
 import { preflight } from './preflight';
+import { createTracing } from './tracing';
 
-async function main(): Promise<number> {
+async function main(): Promise<void> {
   const env = loadEnvironment();
   const logger = createLogger({ level: env.ingest.logLevel, name: 'ingest' });
+  const metrics = createMetrics();
+  const tracing = createTracing({ serviceName: 'phoenix-ingest' });
   const kafka = createKafka(env.kafka, logger);
   const warehouse = createWarehouse(env.warehouse);
-  const topics = [env.ingest.topics.events, env.ingest.topics.backfill, env.ingest.topics.deadLetter];
-  const report = await preflight({ kafka, warehouse, topics, requiredTables: WAREHOUSE_TABLES.map((t) => t.name), logger });
-  const missingTopics = Object.entries(report.kafka.topics)
-    .filter(([, t]) => t === 'missing')
-    .map(([name]) => name);
+  const { topics } = env.ingest;
+
+  const report = await preflight({
+    kafka,
+    warehouse,
+    topics: [topics.events, topics.backfill, topics.deadLetter],
+    requiredTables: WAREHOUSE_TABLES.map((t) => t.name),
+    logger,
+  });
+  const missingTopics = Object.entries(report.kafka.topics).flatMap(([name, t]) => (t === 'missing' ? [name] : []));
   if (missingTopics.length > 0 || report.warehouse.missingTables.length > 0) {
-    logger.error(
+    logger.fatal(
       { missingTopics, missingTables: report.warehouse.missingTables },
-      'preflight failed: create the topics (tools/local/kafka.sh create-topics) and run npm run migrate',
+      'cannot start: create the topics and run npm run migrate',
     );
-    return 1;
+    process.exit(1);
   }
-  return 0;
+
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  await producer.connect();
+  const writer = createWarehouseWriter({ warehouse, metrics, logger, enricher: createEnricher({ warehouse }) });
+  const lanes: Record<string, Ingestor> = {};
+  for (const lane of env.ingest.lanes) {
+    lanes[lane] = createIngestor({
+      kafka,
+      producer,
+      writer,
+      metrics,
+      tracing,
+      logger,
+      config: {
+        lane,
+        groupId: env.ingest.groups[lane],
+        topics: [lane === 'live' ? topics.events : topics.backfill],
+        deadLetterTopic: topics.deadLetter,
+        maxEventBytes: env.ingest.maxEventBytes,
+        maxBatchMessages: env.ingest.maxBatchMessages,
+      },
+    });
+  }
+  const http = createHttpServer({ port: env.ingest.httpPort, registry: metrics.registry, lanes, logger });
+  const port = await http.listen();
+  for (const lane of Object.values(lanes)) await lane.start();
+  logger.info({ port, lanes: env.ingest.lanes }, 'ingest started');
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down: stop fetching, abandon uncommitted work, disconnect');
+    const deadline = setTimeout(() => {
+      logger.error({ timeoutMs: env.ingest.shutdownTimeoutMs }, 'shutdown timed out');
+      process.exit(1);
+    }, env.ingest.shutdownTimeoutMs);
+    await Promise.all(Object.values(lanes).map((lane) => lane.stop()));
+    await producer.disconnect().catch(() => undefined);
+    await http.close();
+    await tracing.shutdown();
+    clearTimeout(deadline);
+    logger.info('stopped');
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown('SIGINT'));
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    if (err instanceof ConfigError) process.stderr.write(`ingest: ${err.message}\n`);
-    else process.stderr.write(`ingest: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-    process.exit(1);
-  },
-);
+main().catch((err: unknown) => {
+  if (err instanceof ConfigError) process.stderr.write(`ingest: ${err.message}\n`);
+  else process.stderr.write(`ingest: fatal: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});

@@ -15,12 +15,23 @@ export {
   RAW_EVENTS_TABLE,
   DEAD_LETTERS_TABLE,
   ENTITY_COLUMNS,
+  ENRICHMENT_COLUMNS,
   currentTableName,
   historyTableName,
 } from './schema/tables';
 export type { ColumnSpec, ColumnType, ColumnMode, TableSpec } from './schema/types';
 export { sql, ident, join, tableRef, param, checkStatement, SqlFragment } from './sql';
 export type { Param, ParamType, ScalarType, Statement } from './sql';
-export { versionRow } from './rows';
-export type { VersionRow } from './rows';
-export { upsertCurrentStatement, appendHistoryStatement, latestPerEntity, isNewerVersion } from './writes';
+export { versionRow, rawEventRow, deadLetterRow } from './rows';
+export type { VersionRow, RawEventRow, DeadLetterRow, KafkaPosition } from './rows';
+export {
+  upsertCurrentStatement,
+  appendHistoryStatement,
+  insertRawEventsStatement,
+  insertDeadLettersStatement,
+  recordedEventsQuery,
+  currentVersionsQuery,
+  enrichmentStatement,
+  latestPerEntity,
+  isNewerVersion,
+} from './writes';

@@ -1,27 +1,28 @@
-import { ENTITY_COLUMNS, currentTableName, historyTableName } from './schema/tables';
-import type { ColumnSpec } from './schema/types';
 import type { EntityType } from '@phoenix/domain';
 import type { Warehouse } from './client';
-import type { VersionRow } from './rows';
-import { ident, join, param, sql, type ScalarType, type Statement } from './sql';
+import type { DeadLetterRow, RawEventRow, VersionRow } from './rows';
+import { currentTableName, DEAD_LETTERS_TABLE, historyTableName, RAW_EVENTS_TABLE, WAREHOUSE_TABLES } from './schema/tables';
+import type { ColumnSpec, TableSpec } from './schema/types';
+import { ident, join, param, sql, type ScalarType, type SqlFragment, type Statement } from './sql';
 
-const VERSION_FIELDS: { [field: string]: ScalarType | [ScalarType] } = {
-  tenant_id: 'STRING',
-  id: 'STRING',
-  deleted: 'BOOL',
-  event_id: 'STRING',
-  event_type: 'STRING',
-  seq: 'INT64',
-  valid_from: 'TIMESTAMP',
-  recorded_at: 'TIMESTAMP',
-};
+type StructType = { [field: string]: ScalarType | [ScalarType] };
 
-function rowType(entityType: EntityType): { [field: string]: ScalarType | [ScalarType] } {
-  const fields = { ...VERSION_FIELDS };
-  for (const column of ENTITY_COLUMNS[entityType] as readonly ColumnSpec[]) {
-    fields[column.name] = column.mode === 'REPEATED' ? [column.type] : column.type;
-  }
-  return fields;
+const SPECS = new Map(WAREHOUSE_TABLES.map((t) => [t.name, t]));
+function spec(name: string): TableSpec {
+  const found = SPECS.get(name);
+  if (!found) throw new Error(`no table spec named ${name}`);
+  return found;
+}
+
+/** The STRUCT type of a table's rows, for ARRAY<STRUCT> parameters. */
+function structOf(columns: readonly ColumnSpec[]): StructType {
+  return Object.fromEntries(columns.map((c) => [c.name, c.mode === 'REPEATED' ? [c.type] : c.type]));
+}
+
+/** `INSERT (cols) VALUES (S.cols)` for a MERGE whose source is aliased S. */
+function insertAll(columns: readonly ColumnSpec[]): SqlFragment {
+  const names = columns.map((c) => ident(c.name));
+  return sql`INSERT (${join(names)}) VALUES (${join(names.map((c) => sql`S.${c}`))})`;
 }
 
 /** True when version `a` supersedes version `b`: later (valid_from, seq, event_id). Mirrors compareEventOrder. */
@@ -39,8 +40,8 @@ export function isNewerVersion(
 }
 
 /** Keeps the newest version per (tenant_id, id): a MERGE source may match each target row once. */
-export function latestPerEntity(rows: readonly VersionRow[]): VersionRow[] {
-  const latest = new Map<string, VersionRow>();
+export function latestPerEntity<T extends VersionRow>(rows: readonly T[]): T[] {
+  const latest = new Map<string, T>();
   for (const row of rows) {
     const key = `${row.tenant_id}\u0000${row.id}`;
     const seen = latest.get(key);
@@ -56,23 +57,20 @@ export function latestPerEntity(rows: readonly VersionRow[]): VersionRow[] {
  * order-insensitive.
  */
 export function upsertCurrentStatement(warehouse: Warehouse, entityType: EntityType, rows: readonly VersionRow[]): Statement {
-  const type = rowType(entityType);
-  const columns = Object.keys(type).map(ident);
+  const table = spec(currentTableName(entityType));
   const updates = join(
-    Object.keys(type)
-      .filter((c) => c !== 'tenant_id' && c !== 'id')
-      .map((c) => sql`${ident(c)} = S.${ident(c)}`),
+    table.columns.filter((c) => c.name !== 'tenant_id' && c.name !== 'id').map((c) => sql`${ident(c.name)} = S.${ident(c.name)}`),
   );
   const newer = sql`(S.valid_from > T.valid_from
       OR (S.valid_from = T.valid_from AND IFNULL(S.seq, -1) > IFNULL(T.seq, -1))
       OR (S.valid_from = T.valid_from AND IFNULL(S.seq, -1) = IFNULL(T.seq, -1) AND S.event_id > T.event_id))`;
   return {
-    sql: sql`MERGE ${warehouse.table(currentTableName(entityType))} AS T
+    sql: sql`MERGE ${warehouse.table(table.name)} AS T
 USING (SELECT r.* FROM UNNEST(@rows) AS r) AS S
 ON T.tenant_id = S.tenant_id AND T.id = S.id
 WHEN MATCHED AND ${newer} THEN UPDATE SET ${updates}
-WHEN NOT MATCHED THEN INSERT (${join(columns)}) VALUES (${join(columns.map((c) => sql`S.${c}`))})`,
-    params: { rows: param.structArray(type, latestPerEntity(rows)) },
+WHEN NOT MATCHED THEN ${insertAll(table.columns)}`,
+    params: { rows: param.structArray(structOf(table.columns), latestPerEntity(rows)) },
   };
 }
 
@@ -81,14 +79,106 @@ WHEN NOT MATCHED THEN INSERT (${join(columns)}) VALUES (${join(columns.map((c) =
  * history is an immutable log of what was known when (recorded_at) about when (valid_from).
  */
 export function appendHistoryStatement(warehouse: Warehouse, entityType: EntityType, rows: readonly VersionRow[]): Statement {
-  const type = rowType(entityType);
-  const columns = Object.keys(type).map(ident);
+  const table = spec(historyTableName(entityType));
   const unique = new Map(rows.map((r) => [`${r.tenant_id}\u0000${r.event_id}`, r]));
   return {
-    sql: sql`MERGE ${warehouse.table(historyTableName(entityType))} AS H
+    sql: sql`MERGE ${warehouse.table(table.name)} AS H
 USING (SELECT r.* FROM UNNEST(@rows) AS r) AS S
 ON H.tenant_id = S.tenant_id AND H.id = S.id AND H.event_id = S.event_id
-WHEN NOT MATCHED THEN INSERT (${join(columns)}) VALUES (${join(columns.map((c) => sql`S.${c}`))})`,
-    params: { rows: param.structArray(type, [...unique.values()]) },
+WHEN NOT MATCHED THEN ${insertAll(table.columns)}`,
+    params: { rows: param.structArray(structOf(table.columns), [...unique.values()]) },
+  };
+}
+
+/** MERGE into `events_raw`: each event once per tenant, first write wins. */
+export function insertRawEventsStatement(warehouse: Warehouse, rows: readonly RawEventRow[]): Statement {
+  const unique = new Map(rows.map((r) => [`${r.tenant_id}\u0000${r.event_id}`, r]));
+  return {
+    sql: sql`MERGE ${warehouse.table(RAW_EVENTS_TABLE.name)} AS T
+USING (SELECT r.* FROM UNNEST(@rows) AS r) AS S
+ON T.tenant_id = S.tenant_id AND T.event_id = S.event_id
+WHEN NOT MATCHED THEN ${insertAll(RAW_EVENTS_TABLE.columns)}`,
+    params: { rows: param.structArray(structOf(RAW_EVENTS_TABLE.columns), [...unique.values()]) },
+  };
+}
+
+/** MERGE into `dead_letters`: one row per Kafka position, so re-reading an offset files nothing new. */
+export function insertDeadLettersStatement(warehouse: Warehouse, rows: readonly DeadLetterRow[]): Statement {
+  const unique = new Map(rows.map((r) => [r.dead_letter_id, r]));
+  return {
+    sql: sql`MERGE ${warehouse.table(DEAD_LETTERS_TABLE.name)} AS T
+USING (SELECT r.* FROM UNNEST(@rows) AS r) AS S
+ON T.dead_letter_id = S.dead_letter_id
+WHEN NOT MATCHED THEN ${insertAll(DEAD_LETTERS_TABLE.columns)}`,
+    params: { rows: param.structArray(structOf(DEAD_LETTERS_TABLE.columns), [...unique.values()]) },
+  };
+}
+
+/** Which of these event ids Phoenix has already recorded (any tenant; callers match the tenant). */
+export function recordedEventsQuery(warehouse: Warehouse, eventIds: readonly string[]): Statement {
+  return {
+    sql: sql`SELECT tenant_id, event_id FROM ${warehouse.table(RAW_EVENTS_TABLE.name)} WHERE event_id IN UNNEST(@ids)`,
+    params: { ids: param.array('STRING', eventIds) },
+  };
+}
+
+/** The version keys of the current rows of these entities (any tenant; callers match the tenant). */
+export function currentVersionsQuery(warehouse: Warehouse, entityType: EntityType, ids: readonly string[]): Statement {
+  return {
+    sql: sql`SELECT tenant_id, id, valid_from, seq, event_id, deleted FROM ${warehouse.table(currentTableName(entityType))} WHERE id IN UNNEST(@ids)`,
+    params: { ids: param.array('STRING', ids) },
+  };
+}
+
+/**
+ * Recomputes the enrichment columns of a booking/visit current table from the current
+ * reference tables, for the given tenants, and updates only the rows whose enrichment
+ * changed. Run after reference data is applied: it completes rows written before their
+ * references arrived and carries renames into existing rows, so the final enrichment
+ * depends only on the final reference data, not on arrival order.
+ */
+export function enrichmentStatement(
+  warehouse: Warehouse,
+  entityType: 'desk_booking' | 'room_booking' | 'visit',
+  tenants: readonly string[],
+): Statement {
+  const t = (name: EntityType) => warehouse.table(currentTableName(name));
+  let source: SqlFragment;
+  let columns: string[];
+  if (entityType === 'visit') {
+    columns = ['building_name', 'timezone', 'team_id', 'team_name', 'enriched'];
+    source = sql`SELECT b.tenant_id, b.id, bl.name AS building_name, bl.timezone AS timezone, m.team_id AS team_id, tm.name AS team_name,
+        (bl.id IS NOT NULL AND m.id IS NOT NULL AND (m.team_id IS NULL OR tm.id IS NOT NULL)) AS enriched
+      FROM ${t('visit')} AS b
+      LEFT JOIN ${t('building')} AS bl ON bl.tenant_id = b.tenant_id AND bl.id = b.building_id AND NOT bl.deleted
+      LEFT JOIN ${t('member')} AS m ON m.tenant_id = b.tenant_id AND m.id = b.host_id AND NOT m.deleted
+      LEFT JOIN ${t('team')} AS tm ON tm.tenant_id = b.tenant_id AND tm.id = m.team_id AND NOT tm.deleted
+      WHERE b.tenant_id IN UNNEST(@tenants) AND NOT b.deleted`;
+  } else {
+    const [place, placeColumn, memberColumn] =
+      entityType === 'desk_booking' ? (['desk', 'desk_id', 'member_id'] as const) : (['room', 'room_id', 'organizer_id'] as const);
+    columns = ['floor_id', 'floor_name', 'building_id', 'building_name', 'timezone', 'team_id', 'team_name', 'enriched'];
+    source = sql`SELECT b.tenant_id, b.id, p.floor_id AS floor_id, f.name AS floor_name, f.building_id AS building_id,
+        bl.name AS building_name, bl.timezone AS timezone, m.team_id AS team_id, tm.name AS team_name,
+        (p.id IS NOT NULL AND f.id IS NOT NULL AND bl.id IS NOT NULL AND m.id IS NOT NULL AND (m.team_id IS NULL OR tm.id IS NOT NULL)) AS enriched
+      FROM ${t(entityType)} AS b
+      LEFT JOIN ${t(place)} AS p ON p.tenant_id = b.tenant_id AND p.id = b.${ident(placeColumn)} AND NOT p.deleted
+      LEFT JOIN ${t('floor')} AS f ON f.tenant_id = b.tenant_id AND f.id = p.floor_id AND NOT f.deleted
+      LEFT JOIN ${t('building')} AS bl ON bl.tenant_id = b.tenant_id AND bl.id = f.building_id AND NOT bl.deleted
+      LEFT JOIN ${t('member')} AS m ON m.tenant_id = b.tenant_id AND m.id = b.${ident(memberColumn)} AND NOT m.deleted
+      LEFT JOIN ${t('team')} AS tm ON tm.tenant_id = b.tenant_id AND tm.id = m.team_id AND NOT tm.deleted
+      WHERE b.tenant_id IN UNNEST(@tenants) AND NOT b.deleted`;
+  }
+  const changed = join(
+    columns.map((c) => sql`T.${ident(c)} IS DISTINCT FROM S.${ident(c)}`),
+    ' OR ',
+  );
+  const updates = join(columns.map((c) => sql`${ident(c)} = S.${ident(c)}`));
+  return {
+    sql: sql`MERGE ${t(entityType)} AS T
+USING (${source}) AS S
+ON T.tenant_id = S.tenant_id AND T.id = S.id
+WHEN MATCHED AND (${changed}) THEN UPDATE SET ${updates}`,
+    params: { tenants: param.array('STRING', tenants) },
   };
 }

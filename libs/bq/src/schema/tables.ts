@@ -74,6 +74,41 @@ export const ENTITY_COLUMNS: { readonly [K in EntityType]: readonly ColumnSpec[]
   ],
 };
 
+/**
+ * Reference data the ingest attaches to bookings and visits in their current tables
+ * (StateFun's enrichment): where the desk or room is, and the member's team. History
+ * rows stay exactly what the event said, so history never depends on arrival order.
+ */
+export const ENRICHMENT_COLUMNS: { readonly [K in EntityType]?: readonly ColumnSpec[] } = {
+  desk_booking: [
+    col('floor_id', 'STRING', 'Enrichment: floor of the desk'),
+    col('floor_name', 'STRING', 'Enrichment: floor name'),
+    col('building_id', 'STRING', 'Enrichment: building of the floor'),
+    col('building_name', 'STRING', 'Enrichment: building name'),
+    col('timezone', 'STRING', "Enrichment: the building's IANA time zone"),
+    col('team_id', 'STRING', "Enrichment: the member's team"),
+    col('team_name', 'STRING', 'Enrichment: team name'),
+    col('enriched', 'BOOL', 'False while a referenced desk, floor, building, member or team has not arrived yet'),
+  ],
+  room_booking: [
+    col('floor_id', 'STRING', 'Enrichment: floor of the room'),
+    col('floor_name', 'STRING', 'Enrichment: floor name'),
+    col('building_id', 'STRING', 'Enrichment: building of the floor'),
+    col('building_name', 'STRING', 'Enrichment: building name'),
+    col('timezone', 'STRING', "Enrichment: the building's IANA time zone"),
+    col('team_id', 'STRING', "Enrichment: the organizer's team"),
+    col('team_name', 'STRING', 'Enrichment: team name'),
+    col('enriched', 'BOOL', 'False while a referenced room, floor, building, member or team has not arrived yet'),
+  ],
+  visit: [
+    col('building_name', 'STRING', 'Enrichment: building name'),
+    col('timezone', 'STRING', "Enrichment: the building's IANA time zone"),
+    col('team_id', 'STRING', "Enrichment: the host's team"),
+    col('team_name', 'STRING', 'Enrichment: team name'),
+    col('enriched', 'BOOL', 'False while the referenced building, host or team has not arrived yet'),
+  ],
+};
+
 /** Columns every version row carries, in both the current and the history table. */
 const VERSION_COLUMNS: readonly ColumnSpec[] = [
   col('tenant_id', 'STRING', 'Tenant the row belongs to', 'REQUIRED'),
@@ -99,6 +134,7 @@ const CURRENT_PARTITION: { readonly [K in EntityType]: string } = {
   visit: 'expected_at',
 };
 
+/** Every table Phoenix manages is looked up by name through these. */
 export const currentTableName = (entityType: EntityType) => `${entityType}_current`;
 export const historyTableName = (entityType: EntityType) => `${entityType}_history`;
 
@@ -106,7 +142,7 @@ function currentTable(entityType: EntityType): TableSpec {
   return {
     name: currentTableName(entityType),
     description: `Current state of every ${entityType}: one row per (tenant_id, id), the latest version by (valid_from, seq, event_id).`,
-    columns: [...VERSION_COLUMNS, ...ENTITY_COLUMNS[entityType]],
+    columns: [...VERSION_COLUMNS, ...ENTITY_COLUMNS[entityType], ...(ENRICHMENT_COLUMNS[entityType] ?? [])],
     partitionBy: CURRENT_PARTITION[entityType],
     clusterBy: ['tenant_id', 'id'],
   };
@@ -146,6 +182,7 @@ export const RAW_EVENTS_TABLE: TableSpec = {
     col('trace_id', 'STRING', 'W3C trace id from the traceparent header'),
     col('received_at', 'TIMESTAMP', 'When the ingest read it', 'REQUIRED'),
     col('recorded_at', 'TIMESTAMP', 'When Phoenix recorded it (system time)', 'REQUIRED'),
+    col('outcome', 'STRING', 'applied (became the current version) or superseded (older than the current version when it arrived)'),
   ],
   partitionBy: 'recorded_at',
   clusterBy: ['tenant_id', 'event_id'],

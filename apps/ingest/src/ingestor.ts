@@ -1,0 +1,214 @@
+import type { Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
+import type { Logger } from 'pino';
+import { formatProblem } from '@phoenix/domain';
+import type { IngestMetrics, Outcome } from './metrics';
+import { deadLetterHeaders } from './pipeline/dead-letter';
+import { decode, type ConsumedMessage, type Decoded } from './pipeline/decode';
+import { retryForever } from './pipeline/retry';
+import type { WarehouseWriter } from './pipeline/writer';
+import type { Tracing } from './tracing';
+
+export interface IngestorConfig {
+  /** Consumer group; live and backfill lanes use different groups so one never delays the other. */
+  groupId: string;
+  topics: string[];
+  deadLetterTopic: string;
+  maxEventBytes: number;
+  /** Messages per warehouse write; a Kafka batch larger than this is written in chunks. */
+  maxBatchMessages: number;
+  /** A lane name for logs and metrics, e.g. live or backfill. */
+  lane: string;
+}
+
+export type PartitionTally = { [K in Outcome | 'consumed']: number };
+
+/**
+ * One consumer group lane: Kafka → decode/validate → dead letters → warehouse → commit.
+ * Offsets are committed only after the warehouse acknowledged every message up to them
+ * (and dead letters were acknowledged by Kafka), so a crash or a rebalance can only
+ * repeat work, which the writer makes harmless.
+ */
+export function createIngestor(deps: {
+  kafka: Kafka;
+  producer: Producer;
+  writer: WarehouseWriter;
+  metrics: IngestMetrics;
+  tracing: Tracing;
+  logger: Logger;
+  config: IngestorConfig;
+}) {
+  const { kafka, producer, writer, metrics, tracing, config } = deps;
+  const logger = deps.logger.child({ lane: config.lane, groupId: config.groupId });
+  const consumer: Consumer = kafka.consumer({
+    groupId: config.groupId,
+    // A long warehouse outage must not cost the group membership: heartbeats keep going
+    // while a write is retried, and the session timeout covers a stuck heartbeat.
+    sessionTimeout: 30_000,
+    heartbeatInterval: 3_000,
+    maxWaitTimeInMs: 250,
+    allowAutoTopicCreation: false,
+  });
+  const stopping = new AbortController();
+  const tallies = new Map<string, PartitionTally>();
+  let assigned = 0;
+  let connected = false;
+  let failingSince: number | null = null;
+
+  consumer.on(consumer.events.GROUP_JOIN, (e) => {
+    assigned = Object.values(e.payload.memberAssignment).reduce((n, partitions) => n + partitions.length, 0);
+    logger.info({ assignment: e.payload.memberAssignment }, 'joined consumer group');
+  });
+  consumer.on(consumer.events.CONNECT, () => (connected = true));
+  consumer.on(consumer.events.DISCONNECT, () => (connected = false));
+  consumer.on(consumer.events.CRASH, (e) => logger.error({ err: e.payload.error }, 'consumer crashed'));
+
+  function tally(topic: string, partition: number): PartitionTally {
+    const key = `${topic}/${partition}`;
+    let t = tallies.get(key);
+    if (!t) {
+      t = { consumed: 0, applied: 0, duplicate: 0, superseded: 0, dead_lettered: 0 };
+      tallies.set(key, t);
+    }
+    return t;
+  }
+
+  async function deadLetter(items: Extract<Decoded, { kind: 'dead' }>[]): Promise<void> {
+    if (items.length === 0) return;
+    await producer.send({
+      topic: config.deadLetterTopic,
+      acks: -1,
+      messages: items.map((d) => ({
+        key: d.message.key,
+        value: d.message.value,
+        headers: deadLetterHeaders(d.message.headers, d.problems, d.message),
+      })),
+    });
+  }
+
+  async function processChunk(messages: ConsumedMessage[], heartbeat: () => Promise<void>): Promise<void> {
+    const decoded = messages.map((m) => decode(m, { maxBytes: config.maxEventBytes }));
+    const spans = decoded.map((d) =>
+      d.kind === 'event'
+        ? tracing.startEventSpan('phoenix.ingest.event', d.traceparent, {
+            'messaging.destination.name': d.message.topic,
+            'messaging.kafka.destination.partition': d.message.partition,
+            'messaging.kafka.message.offset': Number(d.message.offset),
+            'phoenix.tenant_id': d.event.tenantId,
+            'phoenix.event_id': d.event.id,
+            'phoenix.entity_type': d.event.entityType,
+          })
+        : null,
+    );
+    // Keep the group membership alive while the warehouse is slow or down.
+    const beat = setInterval(() => void heartbeat().catch(() => undefined), 3_000);
+    try {
+      const onError = (what: string) => (err: unknown, attempt: number, delayMs: number) => {
+        failingSince ??= Date.now();
+        metrics.writeFailures.inc({ code: (err as { code?: string }).code ?? 'UNKNOWN' });
+        logger.warn({ err, attempt, delayMs, partition: messages[0]?.partition, topic: messages[0]?.topic }, `${what} failed; retrying`);
+      };
+      const dead = decoded.filter((d): d is Extract<Decoded, { kind: 'dead' }> => d.kind === 'dead');
+      await retryForever(() => deadLetter(dead), { signal: stopping.signal, onError: onError('dead-letter publish') });
+      const { outcomes } = await retryForever(() => writer.write(decoded), {
+        signal: stopping.signal,
+        onError: onError('warehouse write'),
+      });
+      failingSince = null;
+
+      decoded.forEach((d, i) => {
+        const outcome = outcomes[i] as Outcome;
+        const t = tally(d.message.topic, d.message.partition);
+        t.consumed++;
+        t[outcome]++;
+        const labels =
+          d.kind === 'event'
+            ? { outcome, tenant: d.event.tenantId, entity_type: d.event.entityType, topic: d.message.topic }
+            : { outcome, tenant: d.partial.tenantId ?? 'unknown', entity_type: 'unknown', topic: d.message.topic };
+        metrics.events.inc(labels);
+        const position = { topic: d.message.topic, partition: d.message.partition, offset: d.message.offset };
+        if (d.kind === 'dead') {
+          metrics.deadLetters.inc({ reason: d.problems[0]?.code ?? 'UNKNOWN', topic: d.message.topic });
+          logger.warn(
+            {
+              ...position,
+              tenantId: d.partial.tenantId,
+              eventId: d.partial.eventId,
+              reason: d.problems[0]?.code,
+              problems: d.problems.map(formatProblem),
+            },
+            'message dead-lettered',
+          );
+        } else {
+          logger.debug(
+            { ...position, tenantId: d.event.tenantId, eventId: d.event.id, traceId: spans[i]?.spanContext().traceId, outcome },
+            'event processed',
+          );
+        }
+        const span = spans[i];
+        if (span) {
+          span.setAttribute('phoenix.outcome', outcome);
+          span.end();
+        }
+      });
+    } finally {
+      clearInterval(beat);
+    }
+  }
+
+  async function eachBatch({ batch, heartbeat, isRunning, isStale, resolveOffset }: EachBatchPayload): Promise<void> {
+    const endTimer = metrics.batchSeconds.startTimer({ topic: batch.topic });
+    const receivedAt = new Date().toISOString();
+    for (let start = 0; start < batch.messages.length; start += config.maxBatchMessages) {
+      if (!isRunning() || isStale() || stopping.signal.aborted) break;
+      const chunk = batch.messages.slice(start, start + config.maxBatchMessages).map((m): ConsumedMessage => ({
+        topic: batch.topic,
+        partition: batch.partition,
+        offset: m.offset,
+        key: m.key,
+        value: m.value,
+        headers: m.headers,
+        receivedAt,
+      }));
+      await processChunk(chunk, heartbeat);
+      const last = chunk[chunk.length - 1] as ConsumedMessage;
+      resolveOffset(last.offset);
+      await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() }]);
+      metrics.batchSize.observe(chunk.length);
+      metrics.lag.set(
+        { topic: batch.topic, partition: String(batch.partition) },
+        Math.max(0, Number(batch.highWatermark) - Number(last.offset) - 1),
+      );
+      await heartbeat();
+    }
+    endTimer();
+  }
+
+  return {
+    async start(): Promise<void> {
+      await consumer.connect();
+      await consumer.subscribe({ topics: config.topics, fromBeginning: true });
+      await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: 1, eachBatch });
+      logger.info({ topics: config.topics }, 'ingest lane started');
+    },
+    /** Stops fetching, abandons an in-flight retry without committing past it, disconnects. */
+    async stop(): Promise<void> {
+      stopping.abort(new Error('ingest stopping'));
+      await consumer.stop().catch((err: unknown) => logger.warn({ err }, 'consumer stop failed'));
+      await consumer.disconnect().catch((err: unknown) => logger.warn({ err }, 'consumer disconnect failed'));
+      logger.info('ingest lane stopped');
+    },
+    /** Ready when connected with partitions assigned and the warehouse not failing for over a minute. */
+    readiness(): { ready: boolean; connected: boolean; assignedPartitions: number; failingForMs: number } {
+      const failingForMs = failingSince === null ? 0 : Date.now() - failingSince;
+      return { ready: connected && assigned > 0 && failingForMs < 60_000, connected, assignedPartitions: assigned, failingForMs };
+    },
+    /** Per partition: consumed = applied + duplicate + superseded + dead_lettered, since this process started. */
+    reconciliation(): Record<string, PartitionTally & { balanced: boolean }> {
+      return Object.fromEntries(
+        [...tallies].map(([key, t]) => [key, { ...t, balanced: t.consumed === t.applied + t.duplicate + t.superseded + t.dead_lettered }]),
+      );
+    },
+  };
+}
+
+export type Ingestor = ReturnType<typeof createIngestor>;

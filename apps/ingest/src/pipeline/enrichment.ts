@@ -1,0 +1,217 @@
+import type { DomainEvent, EntityStateByType, EntityType } from '@phoenix/domain';
+import { currentTableName, enrichmentStatement, param, sql, type Statement, type Warehouse } from '@phoenix/bq';
+
+/**
+ * Reference-data enrichment of bookings and visits (what StateFun's functions did):
+ * desk/room → floor → building (names, time zone) and member → team.
+ *
+ * Lookups go through an in-process cache that the pipeline's own applied reference
+ * events keep fresh (write-through) and that loads misses from the current tables in
+ * one query per entity type per round. A booking whose references have not arrived is
+ * still written, with `enriched = false`; when reference events are applied, one MERGE
+ * per booking table recomputes enrichment from the current tables for the tenants
+ * concerned, which completes those rows and carries renames to existing bookings.
+ * Across several ingest instances a cached entry can be stale for up to `ttlMs`.
+ */
+export interface Enricher {
+  /** Loads what `columnsFor` needs for these (applied) events. */
+  prepare(events: readonly DomainEvent[]): Promise<{ columnsFor(event: DomainEvent): Record<string, unknown> }>;
+  /** After a batch is written: completes/refreshes enrichment if reference data changed. */
+  afterWrite(applied: readonly DomainEvent[], run: (table: string, statement: Statement) => Promise<void>): Promise<void>;
+}
+
+type RefType = 'desk' | 'room' | 'floor' | 'building' | 'member' | 'team';
+interface RefValue {
+  desk: { floorId: string };
+  room: { floorId: string };
+  floor: { name: string; buildingId: string };
+  building: { name: string; timezone: string };
+  member: { teamId: string | null };
+  team: { name: string };
+}
+const REF_TYPES: readonly RefType[] = ['desk', 'room', 'floor', 'building', 'member', 'team'];
+const ENRICHED_TYPES: readonly EntityType[] = ['desk_booking', 'room_booking', 'visit'];
+
+// How a reference type's current row becomes a cache entry.
+const REF_FROM_ROW: { [K in RefType]: (row: Record<string, unknown>) => RefValue[K] } = {
+  desk: (r) => ({ floorId: r['floor_id'] as string }),
+  room: (r) => ({ floorId: r['floor_id'] as string }),
+  floor: (r) => ({ name: r['name'] as string, buildingId: r['building_id'] as string }),
+  building: (r) => ({ name: r['name'] as string, timezone: r['timezone'] as string }),
+  member: (r) => ({ teamId: (r['team_id'] as string | null) ?? null }),
+  team: (r) => ({ name: r['name'] as string }),
+};
+
+function fromEvent(event: DomainEvent): RefValue[RefType] | null {
+  if (event.tombstone) return null;
+  switch (event.entityType) {
+    case 'desk':
+    case 'room':
+      return { floorId: (event.data as EntityStateByType['desk']).floorId };
+    case 'floor': {
+      const f = event.data as EntityStateByType['floor'];
+      return { name: f.name, buildingId: f.buildingId };
+    }
+    case 'building': {
+      const b = event.data as EntityStateByType['building'];
+      return { name: b.name, timezone: b.timezone };
+    }
+    case 'member':
+      return { teamId: (event.data as EntityStateByType['member']).teamId };
+    case 'team':
+      return { name: (event.data as EntityStateByType['team']).name };
+    default:
+      return null;
+  }
+}
+
+export function createEnricher(deps: { warehouse: Warehouse; ttlMs?: number; maxEntries?: number; now?: () => number }): Enricher {
+  const { warehouse } = deps;
+  const ttlMs = deps.ttlMs ?? 300_000;
+  const maxEntries = deps.maxEntries ?? 200_000;
+  const now = deps.now ?? Date.now;
+  // key: type \0 tenant \0 id → value (null = known not to exist / deleted)
+  const cache = new Map<string, { value: RefValue[RefType] | null; expires: number }>();
+  const keyOf = (type: RefType, tenant: string, id: string) => `${type}\u0000${tenant}\u0000${id}`;
+
+  function put(type: RefType, tenant: string, id: string, value: RefValue[RefType] | null): void {
+    const key = keyOf(type, tenant, id);
+    cache.delete(key);
+    cache.set(key, { value, expires: now() + ttlMs });
+    // Map keeps insertion order: the first key is the least recently written.
+    while (cache.size > maxEntries) cache.delete(cache.keys().next().value as string);
+  }
+
+  function get<K extends RefType>(type: K, tenant: string, id: string | null | undefined): RefValue[K] | null | undefined {
+    if (!id) return null;
+    const hit = cache.get(keyOf(type, tenant, id));
+    if (!hit || hit.expires < now()) return undefined;
+    return hit.value as RefValue[K] | null;
+  }
+
+  async function load(type: RefType, wanted: Map<string, Set<string>>): Promise<void> {
+    const ids = [...new Set([...wanted.values()].flatMap((s) => [...s]))];
+    if (ids.length === 0) return;
+    const from = REF_FROM_ROW[type];
+    const rows = await warehouse.query(
+      {
+        sql: sql`SELECT * FROM ${warehouse.table(currentTableName(type))} WHERE id IN UNNEST(@ids) AND NOT deleted`,
+        params: { ids: param.array('STRING', ids) },
+      },
+      { labels: { component: 'ingest-enrichment' } },
+    );
+    const found = new Set<string>();
+    for (const row of rows) {
+      const tenant = row['tenant_id'] as string;
+      const id = row['id'] as string;
+      if (!wanted.get(tenant)?.has(id)) continue;
+      put(type, tenant, id, from(row));
+      found.add(`${tenant}\u0000${id}`);
+    }
+    // Remember misses too, so a missing reference costs one query per TTL, not per batch.
+    for (const [tenant, set] of wanted) for (const id of set) if (!found.has(`${tenant}\u0000${id}`)) put(type, tenant, id, null);
+  }
+
+  /** Resolves references level by level (desk → floor → building), loading misses per level. */
+  async function resolve(events: readonly DomainEvent[]): Promise<void> {
+    const levels: { type: RefType; idsOf: (e: DomainEvent) => (string | null | undefined)[] }[][] = [
+      [
+        { type: 'desk', idsOf: (e) => (e.entityType === 'desk_booking' ? [(e.data as EntityStateByType['desk_booking']).deskId] : []) },
+        { type: 'room', idsOf: (e) => (e.entityType === 'room_booking' ? [(e.data as EntityStateByType['room_booking']).roomId] : []) },
+        { type: 'member', idsOf: (e) => [memberOf(e)] },
+        { type: 'building', idsOf: (e) => (e.entityType === 'visit' ? [(e.data as EntityStateByType['visit']).buildingId] : []) },
+      ],
+      [
+        { type: 'floor', idsOf: (e) => [get(placeType(e), e.tenantId, placeOf(e))?.floorId] },
+        { type: 'team', idsOf: (e) => [get('member', e.tenantId, memberOf(e))?.teamId] },
+      ],
+      [{ type: 'building', idsOf: (e) => [get('floor', e.tenantId, get(placeType(e), e.tenantId, placeOf(e))?.floorId)?.buildingId] }],
+    ];
+    for (const level of levels) {
+      for (const { type, idsOf } of level) {
+        const wanted = new Map<string, Set<string>>();
+        for (const e of events) {
+          for (const id of idsOf(e)) {
+            if (id && get(type, e.tenantId, id) === undefined) {
+              const set = wanted.get(e.tenantId) ?? new Set<string>();
+              set.add(id);
+              wanted.set(e.tenantId, set);
+            }
+          }
+        }
+        await load(type, wanted);
+      }
+    }
+  }
+
+  function columnsFor(event: DomainEvent): Record<string, unknown> {
+    if (!ENRICHED_TYPES.includes(event.entityType)) return {};
+    if (event.tombstone) return { enriched: null };
+    const t = event.tenantId;
+    const member = get('member', t, memberOf(event));
+    const team = member?.teamId ? get('team', t, member.teamId) : null;
+    const teamOk = !!member && (member.teamId === null || !!team);
+    if (event.entityType === 'visit') {
+      const building = get('building', t, (event.data as EntityStateByType['visit']).buildingId);
+      return {
+        building_name: building?.name ?? null,
+        timezone: building?.timezone ?? null,
+        team_id: member?.teamId ?? null,
+        team_name: team?.name ?? null,
+        enriched: !!building && teamOk,
+      };
+    }
+    const place = get(placeType(event), t, placeOf(event));
+    const floor = get('floor', t, place?.floorId);
+    const building = get('building', t, floor?.buildingId);
+    return {
+      floor_id: place?.floorId ?? null,
+      floor_name: floor?.name ?? null,
+      building_id: floor?.buildingId ?? null,
+      building_name: building?.name ?? null,
+      timezone: building?.timezone ?? null,
+      team_id: member?.teamId ?? null,
+      team_name: team?.name ?? null,
+      enriched: !!place && !!floor && !!building && teamOk,
+    };
+  }
+
+  return {
+    async prepare(events) {
+      // The batch's own reference changes first (write-through), then whatever is missing.
+      for (const e of events)
+        if ((REF_TYPES as readonly string[]).includes(e.entityType)) put(e.entityType as RefType, e.tenantId, e.entityId, fromEvent(e));
+      await resolve(events.filter((e) => ENRICHED_TYPES.includes(e.entityType) && !e.tombstone));
+      return { columnsFor };
+    },
+    async afterWrite(applied, run) {
+      const tenants = [...new Set(applied.filter((e) => (REF_TYPES as readonly string[]).includes(e.entityType)).map((e) => e.tenantId))];
+      if (tenants.length === 0) return;
+      for (const entityType of ENRICHED_TYPES) {
+        await run(
+          currentTableName(entityType),
+          enrichmentStatement(warehouse, entityType as 'desk_booking' | 'room_booking' | 'visit', tenants),
+        );
+      }
+    },
+  };
+}
+
+function memberOf(e: DomainEvent): string | undefined {
+  if (e.tombstone) return undefined;
+  if (e.entityType === 'desk_booking') return (e.data as EntityStateByType['desk_booking']).memberId;
+  if (e.entityType === 'room_booking') return (e.data as EntityStateByType['room_booking']).organizerId;
+  if (e.entityType === 'visit') return (e.data as EntityStateByType['visit']).hostId;
+  return undefined;
+}
+
+function placeType(e: DomainEvent): 'desk' | 'room' {
+  return e.entityType === 'room_booking' ? 'room' : 'desk';
+}
+
+function placeOf(e: DomainEvent): string | undefined {
+  if (e.tombstone) return undefined;
+  if (e.entityType === 'desk_booking') return (e.data as EntityStateByType['desk_booking']).deskId;
+  if (e.entityType === 'room_booking') return (e.data as EntityStateByType['room_booking']).roomId;
+  return undefined;
+}

@@ -1,0 +1,178 @@
+import type { Logger } from 'pino';
+import type { DomainEvent } from '@phoenix/domain';
+import {
+  appendHistoryStatement,
+  currentTableName,
+  currentVersionsQuery,
+  deadLetterRow,
+  historyTableName,
+  insertDeadLettersStatement,
+  insertRawEventsStatement,
+  rawEventRow,
+  recordedEventsQuery,
+  upsertCurrentStatement,
+  versionRow,
+  type Statement,
+  type Warehouse,
+} from '@phoenix/bq';
+import type { IngestMetrics } from '../metrics';
+import { classify, entityKey, eventKey, type CurrentVersion, type EventOutcome } from './classify';
+import { deadLetterId } from './dead-letter';
+import type { Decoded } from './decode';
+import type { Enricher } from './enrichment';
+
+export interface WrittenBatch {
+  /** One outcome per input message, in input order. */
+  outcomes: (EventOutcome | 'dead_lettered')[];
+}
+
+type EventItem = Extract<Decoded, { kind: 'event' }>;
+type DeadItem = Extract<Decoded, { kind: 'dead' }>;
+
+/**
+ * Writes one batch to the warehouse so that writing it again — after a crash, a
+ * rebalance or a retry — changes nothing:
+ *  1. dead letters → `dead_letters` (keyed by topic/partition/offset);
+ *  2. read which events are already recorded and the current version of each entity,
+ *     and classify every event (applied / duplicate / superseded);
+ *  3. every new version → `<entity>_history` (keyed by event id);
+ *  4. the newest versions → `<entity>_current` (MERGE that only moves forward);
+ *  5. last, the events → `events_raw` (keyed by event id). Because this comes last, an
+ *     event found in `events_raw` is known to be fully written, which is what makes
+ *     "already recorded" mean "duplicate" on a replay.
+ * At most one statement per table is in flight in this process (BigQuery allows two
+ * running mutations per table); the caller commits offsets only after this resolves.
+ */
+export function createWarehouseWriter(deps: { warehouse: Warehouse; metrics: IngestMetrics; logger: Logger; enricher: Enricher }) {
+  const { warehouse, metrics, enricher } = deps;
+  const locks = new Map<string, Promise<unknown>>();
+
+  /** Runs `work` after every earlier statement on the same table has settled. */
+  function onTable<T>(table: string, work: () => Promise<T>): Promise<T> {
+    const previous = locks.get(table) ?? Promise.resolve();
+    const next = previous.catch(() => undefined).then(work);
+    locks.set(table, next);
+    return next;
+  }
+
+  async function run(table: string, kind: string, statement: Statement): Promise<void> {
+    const end = metrics.writeSeconds.startTimer({ table, kind });
+    try {
+      await onTable(table, () => warehouse.execute(statement, { labels: { component: 'ingest' } }));
+    } finally {
+      end();
+    }
+  }
+
+  async function readRecorded(events: readonly DomainEvent[]): Promise<Set<string>> {
+    if (events.length === 0) return new Set();
+    const rows = await warehouse.query<{ tenant_id: string; event_id: string }>(
+      recordedEventsQuery(warehouse, [...new Set(events.map((e) => e.id))]),
+    );
+    return new Set(rows.map((r) => eventKey(r.tenant_id, r.event_id)));
+  }
+
+  async function readCurrent(events: readonly DomainEvent[]): Promise<Map<string, CurrentVersion>> {
+    const current = new Map<string, CurrentVersion>();
+    const byType = groupBy(events, (e) => e.entityType);
+    for (const [entityType, group] of byType) {
+      const ids = [...new Set(group.map((e) => e.entityId))];
+      const rows = await warehouse.query<{ tenant_id: string; id: string; valid_from: string; seq: number | null; event_id: string }>(
+        currentVersionsQuery(warehouse, entityType, ids),
+      );
+      for (const r of rows)
+        current.set(entityKey(r.tenant_id, entityType, r.id), { timeMs: Date.parse(r.valid_from), seq: r.seq, id: r.event_id });
+    }
+    return current;
+  }
+
+  async function write(batch: readonly Decoded[]): Promise<WrittenBatch> {
+    const recordedAt = new Date().toISOString();
+    const dead = batch.filter((d): d is DeadItem => d.kind === 'dead');
+    const items = batch.filter((d): d is EventItem => d.kind === 'event');
+    const events = items.map((i) => i.event);
+
+    if (dead.length > 0) {
+      const rows = dead.map((d) =>
+        deadLetterRow({
+          deadLetterId: deadLetterId(d.message.topic, d.message.partition, d.message.offset),
+          problems: d.problems,
+          partial: d.partial,
+          value: d.message.value,
+          key: d.message.key,
+          headers: headersAsText(d.message.headers),
+          position: d.message,
+          receivedAt: d.message.receivedAt,
+        }),
+      );
+      await run('dead_letters', 'merge', insertDeadLettersStatement(warehouse, rows));
+    }
+
+    const [recorded, current] = [await readRecorded(events), await readCurrent(events)];
+    const outcomes = classify(events, recorded, current);
+    const outcomeOf = new Map(items.map((item, i) => [item, outcomes[i] as EventOutcome]));
+    const fresh = items.filter((item) => outcomeOf.get(item) !== 'duplicate');
+    const applied = fresh.filter((item) => outcomeOf.get(item) === 'applied');
+
+    const enrichment = await enricher.prepare(applied.map((i) => i.event));
+    for (const [entityType, group] of groupBy(fresh, (i) => i.event.entityType)) {
+      const rows = group.map((i) => versionRow(i.event, recordedAt));
+      await run(historyTableName(entityType), 'merge', appendHistoryStatement(warehouse, entityType, rows));
+      const winners = group
+        .filter((i) => outcomeOf.get(i) === 'applied')
+        .map((i) => ({ ...versionRow(i.event, recordedAt), ...enrichment.columnsFor(i.event) }));
+      if (winners.length > 0) await run(currentTableName(entityType), 'merge', upsertCurrentStatement(warehouse, entityType, winners));
+    }
+    await enricher.afterWrite(
+      applied.map((i) => i.event),
+      (table, statement) => run(table, 'enrich', statement),
+    );
+
+    if (fresh.length > 0) {
+      const rows = fresh.map((i) =>
+        rawEventRow(i.event, {
+          payload: (i.message.value as Buffer).toString('utf8'),
+          position: i.message,
+          traceId: traceIdOf(i.traceparent),
+          receivedAt: i.message.receivedAt,
+          recordedAt,
+          outcome: outcomeOf.get(i) === 'applied' ? 'applied' : 'superseded',
+        }),
+      );
+      await run('events_raw', 'merge', insertRawEventsStatement(warehouse, rows));
+    }
+
+    let next = 0;
+    return { outcomes: batch.map((d) => (d.kind === 'dead' ? 'dead_lettered' : (outcomes[next++] as EventOutcome))) };
+  }
+
+  return { write };
+}
+
+export type WarehouseWriter = ReturnType<typeof createWarehouseWriter>;
+
+function groupBy<T, K>(items: readonly T[], keyOf: (item: T) => K): Map<K, T[]> {
+  const groups = new Map<K, T[]>();
+  for (const item of items) {
+    const key = keyOf(item);
+    const group = groups.get(key);
+    if (group) group.push(item);
+    else groups.set(key, [item]);
+  }
+  return groups;
+}
+
+function headersAsText(headers: Decoded['message']['headers']): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers ?? {})) {
+    if (value === undefined) continue;
+    out[name] = (Array.isArray(value) ? value.map(String).join(',') : value).toString();
+  }
+  return out;
+}
+
+/** `00-<trace id>-<span id>-<flags>` → the trace id, if the header is well formed. */
+export function traceIdOf(traceparent: string | undefined): string | null {
+  const match = traceparent ? /^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$/.exec(traceparent) : null;
+  return match && match[1] !== '0'.repeat(32) ? (match[1] as string) : null;
+}
