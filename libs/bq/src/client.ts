@@ -126,13 +126,14 @@ export function createWarehouse(config: WarehouseConfig): Warehouse {
       types: types as Query['types'],
       location: config.location,
       useLegacySql: false,
-      jobTimeoutMs: config.queryTimeoutMs,
+      // No jobTimeoutMs: the client then skips the jobs.query fast path, which is what
+      // short-query mode needs. The bound is jobs.query's own timeoutMs instead.
       jobCreationMode: options.jobCreationMode ?? config.jobCreationMode,
       ...(options.labels ? { labels: options.labels } : {}),
     } as Query;
     let result: unknown[];
     try {
-      result = (await client.query(request)) as unknown[];
+      result = (await client.query(request, { timeoutMs: config.queryTimeoutMs })) as unknown[];
     } catch (err) {
       throw classify(err);
     }
@@ -219,29 +220,46 @@ function plainValue(value: unknown): unknown {
   return plainRow(value as Row);
 }
 
-const RETRYABLE_REASONS = new Set(['backendError', 'internalError', 'rateLimitExceeded', 'jobRateLimitExceeded', 'jobBackendError']);
+const RETRYABLE_REASONS = new Set([
+  'backendError',
+  'internalError',
+  'rateLimitExceeded',
+  'jobRateLimitExceeded',
+  'jobBackendError',
+  'timeout',
+]);
+// BigQuery reports DML contention as an ordinary invalidQuery error; it succeeds on retry.
+const CONTENTION = /could not serialize access|concurrent update|too many dml statements/i;
 
 function classifyReason(reason: string | undefined, message: string, cause?: unknown): WarehouseError {
   if (reason === 'notFound') return new WarehouseError('NOT_FOUND', message, false, { cause });
-  if (reason === 'accessDenied') return new WarehouseError('PERMISSION_DENIED', message, false, { cause });
+  if (reason === 'accessDenied' || reason === 'authError') return new WarehouseError('PERMISSION_DENIED', message, false, { cause });
   if (reason === 'quotaExceeded') return new WarehouseError('QUOTA_EXCEEDED', message, true, { cause });
-  if (reason && RETRYABLE_REASONS.has(reason)) return new WarehouseError('TRANSIENT', message, true, { cause });
+  if ((reason && RETRYABLE_REASONS.has(reason)) || CONTENTION.test(message))
+    return new WarehouseError('TRANSIENT', message, true, { cause });
   return new WarehouseError('QUERY_FAILED', message, false, { cause });
 }
 
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENOTFOUND', 'UND_ERR_SOCKET']);
 
-/** Maps client errors to WarehouseError: network failures and 5xx are transient, 4xx are not. */
+/** Maps client errors to WarehouseError: network failures, 5xx and contention are transient; other 4xx are not. */
 export function classify(err: unknown): WarehouseError {
   if (err instanceof WarehouseError) return err;
-  const e = err as { code?: unknown; errors?: { reason?: string }[]; message?: string; response?: { statusCode?: number } };
+  const e = err as {
+    code?: unknown;
+    errors?: { reason?: string }[];
+    message?: string;
+    response?: { statusCode?: number; status?: number };
+  };
   const message = e?.message ?? String(err);
   if (typeof e?.code === 'string' && NETWORK_CODES.has(e.code)) return new WarehouseError('TRANSIENT', message, true, { cause: err });
-  const status = typeof e?.code === 'number' ? e.code : e?.response?.statusCode;
+  // @google-cloud/common puts the HTTP status in `code`; gaxios in `response.status`.
+  const status = typeof e?.code === 'number' ? e.code : (e?.response?.status ?? e?.response?.statusCode);
   const reason = e?.errors?.[0]?.reason;
   if (reason) return classifyReason(reason, message, err);
+  if (CONTENTION.test(message)) return new WarehouseError('TRANSIENT', message, true, { cause: err });
   if (status === 404) return new WarehouseError('NOT_FOUND', message, false, { cause: err });
-  if (status === 403) return new WarehouseError('PERMISSION_DENIED', message, false, { cause: err });
+  if (status === 401 || status === 403) return new WarehouseError('PERMISSION_DENIED', message, false, { cause: err });
   if (status === 429) return new WarehouseError('QUOTA_EXCEEDED', message, true, { cause: err });
   if (status !== undefined && status >= 500) return new WarehouseError('TRANSIENT', message, true, { cause: err });
   if (/socket hang up|fetch failed|network/i.test(message)) return new WarehouseError('TRANSIENT', message, true, { cause: err });

@@ -16,8 +16,10 @@ export const entityId = z
   .max(128, 'must be at most 128 characters')
   .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, 'must start with a letter or digit and contain only letters, digits, . _ : -');
 
-const isoTimestamp = z.iso.datetime({ offset: true, message: 'must be an RFC 3339 timestamp, e.g. 2026-01-05T09:00:00Z' });
-const isoDate = z.iso.date({ message: 'must be a calendar date, e.g. 2026-01-05' });
+const isoTimestamp = z
+  .string()
+  .refine(isRealTimestamp, { message: 'must be an RFC 3339 timestamp between years 1900 and 9999, e.g. 2026-01-05T09:00:00Z' });
+const isoDate = z.string().refine(isRealDate, { message: 'must be a calendar date (YYYY-MM-DD) between 1900 and 9999, e.g. 2026-01-05' });
 const featureList = z.array(z.string().min(1).max(64)).max(32);
 
 /** IANA zone names, checked against the runtime's own zone database. */
@@ -79,41 +81,33 @@ export const MemberSchema = z.object({
 export const BOOKING_STATUSES = ['booked', 'checked_in', 'cancelled', 'no_show', 'completed'] as const;
 export type BookingStatus = (typeof BOOKING_STATUSES)[number];
 
-const endAfterStart = <T extends { startTime: string; endTime: string }>(value: T, ctx: z.core.$RefinementCtx<T>) => {
-  if (Date.parse(value.endTime) <= Date.parse(value.startTime)) {
-    ctx.addIssue({ code: 'custom', path: ['endTime'], message: 'must be after startTime' });
-  }
-};
+// Cross-field rules (end after start, status matching the event's action) are checked
+// in validateEvent, so they are reported together with every field problem.
+export const DeskBookingSchema = z.object({
+  id: entityId,
+  deskId: entityId,
+  memberId: entityId,
+  /** The local calendar day of the booking in the building's time zone. */
+  date: isoDate,
+  startTime: isoTimestamp,
+  endTime: isoTimestamp,
+  status: z.enum(BOOKING_STATUSES),
+  checkedInAt: isoTimestamp.nullable().optional(),
+  cancelledAt: isoTimestamp.nullable().optional(),
+});
 
-export const DeskBookingSchema = z
-  .object({
-    id: entityId,
-    deskId: entityId,
-    memberId: entityId,
-    /** The local calendar day of the booking in the building's time zone. */
-    date: isoDate,
-    startTime: isoTimestamp,
-    endTime: isoTimestamp,
-    status: z.enum(BOOKING_STATUSES),
-    checkedInAt: isoTimestamp.nullable().optional(),
-    cancelledAt: isoTimestamp.nullable().optional(),
-  })
-  .superRefine(endAfterStart);
-
-export const RoomBookingSchema = z
-  .object({
-    id: entityId,
-    roomId: entityId,
-    organizerId: entityId,
-    title: z.string().max(200).nullable().optional(),
-    startTime: isoTimestamp,
-    endTime: isoTimestamp,
-    attendeeCount: z.int().min(1).max(10_000),
-    status: z.enum(BOOKING_STATUSES),
-    checkedInAt: isoTimestamp.nullable().optional(),
-    cancelledAt: isoTimestamp.nullable().optional(),
-  })
-  .superRefine(endAfterStart);
+export const RoomBookingSchema = z.object({
+  id: entityId,
+  roomId: entityId,
+  organizerId: entityId,
+  title: z.string().max(200).nullable().optional(),
+  startTime: isoTimestamp,
+  endTime: isoTimestamp,
+  attendeeCount: z.int().min(1).max(10_000),
+  status: z.enum(BOOKING_STATUSES),
+  checkedInAt: isoTimestamp.nullable().optional(),
+  cancelledAt: isoTimestamp.nullable().optional(),
+});
 
 export const VisitSchema = z.object({
   id: entityId,
@@ -196,4 +190,32 @@ function isKnownTimeZone(value: string): boolean {
   } catch {
     return false;
   }
+}
+
+// RFC 3339 date-time with a mandatory offset; calendar and clock ranges checked below.
+const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?(Z|[+-](\d{2}):(\d{2}))$/i;
+const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+/**
+ * True for a real calendar day between 1900 and 9999. `Date.parse` would roll
+ * 2026-02-30 over to March, and BigQuery rejects years before 0001, so one bad
+ * value would otherwise fail a whole warehouse batch.
+ */
+export function isRealDate(value: string): boolean {
+  const m = DATE.exec(value);
+  return !!m && dayExists(Number(m[1]), Number(m[2]), Number(m[3]));
+}
+
+/** True for an RFC 3339 timestamp with offset whose date and clock fields are all in range. */
+export function isRealTimestamp(value: string): boolean {
+  const m = RFC3339.exec(value);
+  if (!m) return false;
+  const [hour, minute, second] = [Number(m[4]), Number(m[5]), Number(m[6])];
+  const offsetOk = m[9] === undefined || (Number(m[9]) <= 23 && Number(m[10]) <= 59);
+  return dayExists(Number(m[1]), Number(m[2]), Number(m[3])) && hour <= 23 && minute <= 59 && second <= 59 && offsetOk;
+}
+
+function dayExists(year: number, month: number, day: number): boolean {
+  if (year < 1900 || year > 9999 || month < 1 || month > 12 || day < 1) return false;
+  return day <= new Date(Date.UTC(year, month, 0)).getUTCDate();
 }

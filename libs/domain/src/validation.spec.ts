@@ -114,6 +114,7 @@ describe('validateEvent', () => {
         'INVALID_FIELD /time',
         'INVALID_FIELD /seq',
         'MISSING_FIELD /data/deskId',
+        'INVALID_FIELD /data/endTime',
         'INVALID_FIELD /data/status',
       ].sort(),
     );
@@ -123,6 +124,48 @@ describe('validateEvent', () => {
     expect(codes(problemsOf(envelope({}, { ...booking, endTime: '2026-01-07T07:00:00Z' })))).toEqual(['INVALID_FIELD /data/endTime']);
     expect(codes(problemsOf(envelope({ entityid: 'dbk_2' })))).toEqual(['ENTITY_ID_MISMATCH /data/id']);
     expect(codes(problemsOf(envelope({ type: 'phoenix.desk_booking.checked_in' })))).toEqual(['INVALID_FIELD /data/status']);
+  });
+
+  it('reports cross-field rules together with field problems, once per field', () => {
+    const input = envelope(
+      { type: 'phoenix.desk_booking.cancelled' },
+      { ...booking, deskId: '', endTime: '2026-01-07T07:00:00Z', status: 'checked_in' },
+    );
+    expect(codes(problemsOf(input)).sort()).toEqual([
+      'INVALID_FIELD /data/deskId',
+      'INVALID_FIELD /data/endTime',
+      'INVALID_FIELD /data/status',
+    ]);
+  });
+
+  it('rejects timestamps and dates that do not exist or that BigQuery cannot store', () => {
+    for (const time of [
+      '2026-02-30T10:00:00Z',
+      '2026-01-06T24:00:00Z',
+      '0000-01-01T00:00:00Z',
+      '2026-01-06T10:00:00+25:00',
+      '2026-01-06 10:00:00Z',
+    ]) {
+      expect(codes(problemsOf(envelope({ time })))).toEqual(['INVALID_FIELD /time']);
+    }
+    expect(codes(problemsOf(envelope({}, { ...booking, date: '2026-02-29' })))).toEqual(['INVALID_FIELD /data/date']);
+    expect(
+      validateEvent(envelope({}, { ...booking, date: '2028-02-29', startTime: '2028-02-29T08:00:00Z', endTime: '2028-02-29T09:00:00Z' }))
+        .ok,
+    ).toBe(true);
+  });
+
+  it('accepts only printable ASCII event ids, so JavaScript and BigQuery order ties alike', () => {
+    expect(codes(problemsOf(envelope({ id: 'évènement-1' })))).toEqual(['INVALID_FIELD /id']);
+    expect(codes(problemsOf(envelope({ id: 'has space' })))).toEqual(['INVALID_FIELD /id']);
+    expect(codes(problemsOf(envelope({ id: 'x'.repeat(129) })))).toEqual(['INVALID_FIELD /id']);
+  });
+
+  it('never quotes malformed input back, which may hold personal data', () => {
+    const [problem] = problemsOf('{"email": jane.doe@secret.example}');
+    expect(problem?.code).toBe('MALFORMED_JSON');
+    expect(problem?.message).not.toContain('jane');
+    expect(problem?.message).toMatch(/invalid JSON/);
   });
 
   it('names the problem without echoing the value, so personal data never reaches logs', () => {

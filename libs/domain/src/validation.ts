@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ENTITY_SCHEMAS, entityId, type EntityType } from './entities';
+import { BOOKING_STATUSES, ENTITY_SCHEMAS, entityId, isRealTimestamp, type EntityType } from './entities';
 import { EVENT_TYPES, LIFECYCLE_ACTIONS, type DomainEvent, type EventAction, type Tombstone } from './events';
 
 /**
@@ -51,16 +51,21 @@ export type ValidationResult =
 
 export interface ValidateOptions {
   /**
-   * Largest accepted message in bytes. The default, 1 MiB, is Kafka's default
-   * `max.message.bytes`; a state-carried event is a few hundred bytes.
+   * Largest accepted message in bytes. A state-carried event is a few hundred bytes;
+   * the default stays below Kafka's default `message.max.bytes` (1,048,588 including
+   * record overhead), so an oversized event still reaches us and can be dead-lettered.
    */
   maxBytes?: number;
 }
 
-export const DEFAULT_MAX_EVENT_BYTES = 1024 * 1024;
+export const DEFAULT_MAX_EVENT_BYTES = 1_000_000;
 
+// Tenant ids become label values and key prefixes: short, lower-case, URL-safe.
 const TENANT_ID = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+// Event ids are compared as strings to break ties between versions; restricting them to
+// printable ASCII makes JavaScript (UTF-16) and BigQuery (UTF-8 bytes) order them alike.
 const EVENT_ID_MAX = 128;
+const EVENT_ID = /^[\x21-\x7E]{1,128}$/;
 const decoder = new TextDecoder('utf-8', { fatal: true });
 const TombstoneSchema = z.object({ id: entityId });
 
@@ -92,7 +97,9 @@ export function validateEvent(input: Uint8Array | string | unknown, options: Val
     try {
       value = JSON.parse(typeof input === 'string' ? input : decoder.decode(input));
     } catch (err) {
-      const detail = err instanceof SyntaxError ? err.message : 'not valid UTF-8';
+      // V8's message quotes the input, which may be personal data: report only where it broke.
+      const at = err instanceof SyntaxError ? /position (\d+)/.exec(err.message)?.[1] : undefined;
+      const detail = err instanceof SyntaxError ? (at === undefined ? 'invalid JSON' : `invalid JSON at byte ${at}`) : 'not valid UTF-8';
       return reject([{ code: 'MALFORMED_JSON', path: '', message: `not a JSON document (${detail})` }]);
     }
   }
@@ -115,7 +122,7 @@ function validateEnvelope(env: Record<string, unknown>): ValidationResult {
 
   const id = requiredString(env, 'id', problems);
   if (id !== undefined) {
-    if (id.length > EVENT_ID_MAX) problems.push(invalid('/id', `must be at most ${EVENT_ID_MAX} characters`));
+    if (!EVENT_ID.test(id)) problems.push(invalid('/id', `must be 1-${EVENT_ID_MAX} printable ASCII characters without spaces`));
     else partial.eventId = id;
   }
   const source = requiredString(env, 'source', problems);
@@ -152,8 +159,9 @@ function validateEnvelope(env: Record<string, unknown>): ValidationResult {
   const timeValue = requiredString(env, 'time', problems);
   let timeMs = Number.NaN;
   if (timeValue !== undefined) {
-    timeMs = RFC3339.test(timeValue) ? Date.parse(timeValue) : Number.NaN;
-    if (Number.isNaN(timeMs)) problems.push(invalid('/time', 'must be an RFC 3339 timestamp, e.g. 2026-01-05T09:00:00Z'));
+    timeMs = isRealTimestamp(timeValue) ? Date.parse(timeValue) : Number.NaN;
+    if (Number.isNaN(timeMs))
+      problems.push(invalid('/time', 'must be an RFC 3339 timestamp between years 1900 and 9999, e.g. 2026-01-05T09:00:00Z'));
   }
 
   const seq = env['seq'];
@@ -183,7 +191,7 @@ function validateEnvelope(env: Record<string, unknown>): ValidationResult {
     }
   }
 
-  if (problems.length > 0 || !typeInfo || state === undefined) return { ok: false, problems, partial };
+  if (problems.length > 0 || !typeInfo || state === undefined) return { ok: false, problems: unique(problems), partial };
 
   const event: DomainEvent = {
     id: id as string,
@@ -206,27 +214,50 @@ function validateEnvelope(env: Record<string, unknown>): ValidationResult {
 function validateData(entityType: EntityType, action: EventAction, data: Record<string, unknown>, problems: ValidationProblem[]): unknown {
   const schema = action === 'deleted' ? TombstoneSchema : ENTITY_SCHEMAS[entityType];
   const parsed = schema.safeParse(data);
+  const before = problems.length;
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       const path = `/data${issue.path.map((segment) => `/${escapePointer(String(segment))}`).join('')}`;
       const present = valueAt(data, issue.path) !== undefined;
       problems.push(present ? invalid(path, issue.message) : missing(path, `${issue.path.join('.')} is required`));
     }
-    return undefined;
+  }
+  if (action !== 'deleted') crossFieldProblems(action, data, problems);
+  return problems.length === before && parsed.success ? (parsed.data as EntityState | Tombstone) : undefined;
+}
+
+/**
+ * Rules that span fields, checked whenever the fields they read are themselves valid,
+ * so they are reported together with every other problem.
+ */
+function crossFieldProblems(action: EventAction, data: Record<string, unknown>, problems: ValidationProblem[]): void {
+  const { startTime, endTime, status } = data as { startTime?: unknown; endTime?: unknown; status?: unknown };
+  if (typeof startTime === 'string' && typeof endTime === 'string' && isRealTimestamp(startTime) && isRealTimestamp(endTime)) {
+    if (Date.parse(endTime) <= Date.parse(startTime)) problems.push(invalid('/data/endTime', 'must be after startTime'));
   }
   // A lifecycle event must carry the state it announces: a checked_in event whose
   // status is still "booked" would otherwise rewind the booking.
-  if ((LIFECYCLE_ACTIONS as readonly string[]).includes(action)) {
-    const status = (parsed.data as { status?: string }).status;
+  if (
+    (LIFECYCLE_ACTIONS as readonly string[]).includes(action) &&
+    typeof status === 'string' &&
+    (BOOKING_STATUSES as readonly string[]).includes(status)
+  ) {
     if (status !== action) problems.push(invalid('/data/status', `must be "${action}" for a ${action} event`));
   }
-  return parsed.data as EntityState | Tombstone;
+}
+
+/** One problem per code and path: zod can report the same field twice (e.g. empty and malformed). */
+function unique(problems: readonly ValidationProblem[]): ValidationProblem[] {
+  const seen = new Set<string>();
+  return problems.filter((p) => {
+    const key = `${p.code} ${p.path}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 type EntityState = ReturnType<(typeof ENTITY_SCHEMAS)[EntityType]['parse']>;
-
-// RFC 3339 date-time with a mandatory offset (CloudEvents `time`).
-const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/i;
 
 function requiredString(env: Record<string, unknown>, key: string, problems: ValidationProblem[]): string | undefined {
   const value = env[key];

@@ -23,6 +23,21 @@ describe('generateEvents', () => {
     expect(digest(generateEvents({ seed: 1, ...faults }))).toBe(digest(generateEvents({ seed: 1, ...faults })));
   });
 
+  it('keeps producing the same stream across releases (golden digest; update only on purpose)', () => {
+    // A change here means every stored benchmark and fixture changes too: bump it knowingly.
+    expect(digest(generateEvents({ seed: 2026, tenants: 1, days: 3, ...faults, maxEventBytes: 4096 }))).toBe(
+      'a1895578979f0ac8979142323ce02b8768fb57387afe22dd7ff4db5d183b3166',
+    );
+  });
+
+  it('checks in before the booking ends', () => {
+    for (const e of parsed(generateEventList({ seed: 5, tenants: 3, days: 10 }))) {
+      if (e.action !== 'checked_in' || e.entityType === 'visit') continue;
+      const booking = e.data as { endTime: string; checkedInAt: string };
+      expect(Date.parse(booking.checkedInAt)).toBeLessThan(Date.parse(booking.endTime));
+    }
+  });
+
   it('gives a different stream for a different seed', () => {
     expect(digest(generateEvents({ seed: 1 }))).not.toBe(digest(generateEvents({ seed: 2 })));
   });

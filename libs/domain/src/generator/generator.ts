@@ -194,6 +194,8 @@ export function* generateEvents(options: GeneratorOptions): Generator<GeneratedM
       if (day >= start) planReferenceChanges(rng, world, day, schedule);
     }
     const dayEnd = day + DAY_MS;
+    // Changes scheduled at or after `end` lie in the simulated future and are not emitted:
+    // bookings for the last days may stay "booked", as they would in a live system.
     while ((byTime.peekKey() ?? Infinity) < Math.min(dayEnd, end)) deliver(rng, o, byTime.pop() as Scheduled, byArrival);
     while ((byArrival.peekKey() ?? Infinity) < dayEnd) yield byArrival.pop() as GeneratedMessage;
   }
@@ -435,7 +437,10 @@ function scheduleLifecycle(
     schedule(tenantId, entityType, 'no_show', Math.max(startsAt + 120 * MINUTE_MS, cursor + MINUTE_MS), state);
     return;
   }
-  const arrived = Math.max(startsAt + rng.int(-15, 45) * MINUTE_MS + rng.int(0, 59) * 1000, cursor + MINUTE_MS);
+  // Arrivals cluster around the start, but never after the booking is over.
+  const ends = 'endTime' in state ? Date.parse(state.endTime) : startsAt + 60 * MINUTE_MS;
+  const latest = Math.max(startsAt, ends - 2 * MINUTE_MS);
+  const arrived = Math.max(Math.min(startsAt + rng.int(-15, 45) * MINUTE_MS + rng.int(0, 59) * 1000, latest), cursor + MINUTE_MS);
   state.status = 'checked_in';
   if (entityType === 'visit') (state as Visit).arrivedAt = iso(arrived);
   else (state as DeskBooking | RoomBooking).checkedInAt = iso(arrived);
