@@ -3,11 +3,13 @@
 import nx from '@nx/eslint-plugin';
 import prettier from 'eslint-config-prettier';
 
-const noProcessEnv = {
-  selector: "MemberExpression[object.name='process'][property.name='env']",
-  message:
-    'Read the environment only in apps/<app>/src/environment.ts or tools/src/environment.ts; pass config to libraries as arguments.',
-};
+const envMessage =
+  'Read the environment only in apps/<app>/src/environment.ts or tools/src/environment.ts; pass config to libraries as arguments.';
+const noProcessEnv = [
+  { selector: "MemberExpression[object.name='process'][property.name='env']", message: envMessage },
+  // `const { env } = process` is the same read by another name.
+  { selector: "VariableDeclarator[init.name='process'] > ObjectPattern", message: envMessage },
+];
 
 export default [
   ...nx.configs['flat/base'],
@@ -64,6 +66,7 @@ export default [
               sourceTag: 'scope:gateway',
               // The gateway never touches the warehouse or the broker: it only talks to subgraphs.
               onlyDependOnLibsWithTags: ['scope:shared'],
+              notDependOnLibsWithTags: ['type:data-access'],
               bannedExternalImports: ['kafkajs', '@google-cloud/*'],
             },
             {
@@ -74,7 +77,7 @@ export default [
           ],
         },
       ],
-      'no-restricted-syntax': ['error', noProcessEnv],
+      'no-restricted-syntax': ['error', ...noProcessEnv],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'no-console': 'error',
     },

@@ -21,7 +21,11 @@ step "Migrating the warehouse (${BIGQUERY_PROJECT}.${BIGQUERY_DATASET:-phoenix})
 node_modules/.bin/tsx --tsconfig tools/tsconfig.lib.json tools/src/migrate.ts
 
 step "Checking Kafka topics and warehouse tables from the ingest app"
-node_modules/.bin/tsx --tsconfig apps/ingest/tsconfig.app.json apps/ingest/src/cli/preflight.ts >/dev/null
+if ! preflight_log="$(node_modules/.bin/tsx --tsconfig apps/ingest/tsconfig.app.json apps/ingest/src/cli/preflight.ts 2>&1)"; then
+  echo "$preflight_log" >&2
+  echo "start: the preflight failed; the lines above say what is missing" >&2
+  exit 1
+fi
 
 step "Status"
 bash tools/local/services.sh status

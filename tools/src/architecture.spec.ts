@@ -71,18 +71,22 @@ describe('module boundaries', () => {
       { filePath: 'libs/bq/src/probe.ts', code: importOf('../../../apps/ingest/src/kafka') },
       { filePath: 'libs/domain/src/probe.ts', code: importOf('@phoenix/bq') },
       { filePath: 'apps/gateway/src/probe2.ts', code: importOf('@phoenix/domain') },
+      { filePath: 'apps/gateway/src/probe3.ts', code: importOf('@phoenix/bq') },
+      { filePath: 'apps/subgraph-audit/src/probe.ts', code: importOf('@phoenix/bq') },
     ]);
-    expect(results.map((r) => r.includes('@nx/enforce-module-boundaries'))).toEqual([true, true, true, false]);
+    expect(results.map((r) => r.includes('@nx/enforce-module-boundaries'))).toEqual([true, true, true, false, true, false]);
   });
 
   it('lets only environment.ts files read process.env', () => {
     const code = "export const v = process.env['X'];\n";
+    const destructured = 'const { env } = process;\nexport const v = env;\n';
     const results = lint([
       { filePath: 'libs/bq/src/probe.ts', code },
       { filePath: 'apps/ingest/src/probe.ts', code },
+      { filePath: 'libs/domain/src/probe.ts', code: destructured },
       { filePath: 'apps/ingest/src/environment.ts', code },
     ]);
-    expect(results.map((r) => r.includes('no-restricted-syntax'))).toEqual([true, true, false]);
+    expect(results.map((r) => r.includes('no-restricted-syntax'))).toEqual([true, true, true, false]);
   });
 });
 

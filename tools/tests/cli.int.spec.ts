@@ -2,6 +2,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { createWarehouse, warehouseEnvironment } from '@phoenix/bq';
+import { dropTestDataset } from '@phoenix/bq/testing';
 
 const root = join(__dirname, '..', '..');
 const tsx = join(root, 'node_modules/.bin/tsx');
@@ -17,11 +18,7 @@ describe('tools against the local services', () => {
     });
 
   afterAll(async () => {
-    const warehouse = createWarehouse(warehouseEnvironment.parse(env));
-    await warehouse.client
-      .dataset(dataset)
-      .delete({ force: true })
-      .catch(() => undefined);
+    await dropTestDataset(createWarehouse(warehouseEnvironment.parse(env)));
   });
 
   it('services.sh up is idempotent and status reports both services', () => {

@@ -41,38 +41,44 @@ describe('kafkajs against the local Kafka broker', () => {
     await admin.disconnect();
   });
 
-  /** Consumes until `count` messages arrived; commits only if `commit` says so. */
+  /** Consumes until `count` messages arrived; commits exactly what was processed if `commit` says so. */
   async function consume(count: number, commit: boolean): Promise<{ values: string[]; consumer: Consumer }> {
     const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 100, sessionTimeout: 10_000, heartbeatInterval: 1_000 });
     await consumer.connect();
-    await consumer.subscribe({ topics: [topic], fromBeginning: true });
     const values: string[] = [];
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`only ${values.length}/${count} messages arrived`)), 30_000);
-      consumer
-        .run({
-          autoCommit: false,
-          eachBatchAutoResolve: false,
-          eachBatch: async ({ batch, resolveOffset, heartbeat }: EachBatchPayload) => {
-            for (const message of batch.messages) {
-              if (values.length >= count) break;
-              values.push(String(message.value));
-              resolveOffset(message.offset);
-            }
-            await heartbeat();
-            if (commit) {
-              const last = batch.messages[batch.messages.length - 1];
-              if (last)
-                await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: String(Number(last.offset) + 1) }]);
-            }
-            if (values.length >= count) {
-              clearTimeout(timer);
-              resolve();
-            }
-          },
-        })
-        .catch(reject);
-    });
+    try {
+      await consumer.subscribe({ topics: [topic], fromBeginning: true });
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`only ${values.length}/${count} messages arrived`)), 30_000);
+        consumer
+          .run({
+            autoCommit: false,
+            eachBatchAutoResolve: false,
+            eachBatch: async ({ batch, resolveOffset, heartbeat }: EachBatchPayload) => {
+              let lastProcessed: string | undefined;
+              for (const message of batch.messages) {
+                if (values.length >= count) break;
+                values.push(String(message.value));
+                resolveOffset(message.offset);
+                lastProcessed = message.offset;
+              }
+              await heartbeat();
+              // Offsets follow the work: commit the message after the last one processed, never past it.
+              if (commit && lastProcessed !== undefined) {
+                await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: String(Number(lastProcessed) + 1) }]);
+              }
+              if (values.length >= count) {
+                clearTimeout(timer);
+                resolve();
+              }
+            },
+          })
+          .catch(reject);
+      });
+    } catch (err) {
+      await consumer.disconnect();
+      throw err;
+    }
     return { values, consumer };
   }
 
@@ -144,10 +150,15 @@ describe('kafkajs against the local Kafka broker', () => {
     const consumer = kafka.consumer({ groupId: `${groupId}-headers`, maxWaitTimeInMs: 100 });
     await consumer.connect();
     await consumer.subscribe({ topics: [headerTopic], fromBeginning: true });
-    const header = await new Promise<string>((resolve) => {
-      void consumer.run({ eachMessage: async ({ message: m }) => resolve(String(m.headers?.['traceparent'])) });
-    });
-    await consumer.disconnect();
+    const header = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('no message arrived within 30 s')), 30_000);
+      void consumer.run({
+        eachMessage: async ({ message: m }) => {
+          clearTimeout(timer);
+          resolve(String(m.headers?.['traceparent']));
+        },
+      });
+    }).finally(() => consumer.disconnect());
     await admin.deleteTopics({ topics: [headerTopic] });
     await admin.deleteGroups([`${groupId}-headers`]).catch(() => undefined);
     await admin.disconnect();

@@ -97,9 +97,16 @@ export interface Warehouse {
   execute(statement: Statement, options?: QueryOptions): Promise<{ affectedRows: number }>;
   /** Names of the tables in the configured dataset; empty when the dataset does not exist. */
   listTables(): Promise<string[]>;
-  /** @internal the raw client, for libs/bq's own schema management. */
-  readonly client: BigQuery;
+  /** The raw client, for libs/bq's own schema management; not reachable through the barrel. */
+  readonly [RAW_CLIENT]: BigQuery;
 }
+
+/**
+ * Key of the raw BigQuery client on a Warehouse. Exported from this module for libs/bq
+ * (migrate, testing) but not from the library's barrel, so apps cannot bypass the
+ * parameter-only query layer.
+ */
+export const RAW_CLIENT: unique symbol = Symbol('phoenix.bq.rawClient');
 
 /** Builds the warehouse handle for the emulator or real BigQuery, from configuration alone. */
 export function createWarehouse(config: WarehouseConfig): Warehouse {
@@ -153,7 +160,7 @@ export function createWarehouse(config: WarehouseConfig): Warehouse {
 
   return {
     config,
-    client,
+    [RAW_CLIENT]: client,
     table: (name) => tableRef(config.projectId, config.datasetId, name),
     query: async <T extends Row = Row>(statement: Statement, options?: QueryOptions) => (await run(statement, options)).rows as T[],
     execute: async (statement, options) => ({ affectedRows: (await run(statement, options)).affectedRows }),

@@ -1,9 +1,9 @@
 import type { Table } from '@google-cloud/bigquery';
-import { classify, type Warehouse } from './client';
+import { classify, RAW_CLIENT, type Warehouse } from './client';
 import { planMigration, type ExistingTable, type MigrationAction, type Refusal } from './schema/plan';
 import { WAREHOUSE_TABLES } from './schema/tables';
-import type { ColumnSpec, TableSpec } from './schema/types';
-import { ident, sql, SqlFragment } from './sql';
+import type { ColumnSpec, ColumnType, TableSpec } from './schema/types';
+import { ident, keyword, sql, type SqlFragment } from './sql';
 
 export interface MigrationReport {
   readonly dataset: string;
@@ -40,7 +40,8 @@ export interface MigrateOptions {
 export async function migrate(warehouse: Warehouse, options: MigrateOptions = {}): Promise<MigrationReport> {
   const tables = options.tables ?? WAREHOUSE_TABLES;
   const progress = options.onProgress ?? (() => undefined);
-  const { client, config } = warehouse;
+  const { config } = warehouse;
+  const client = warehouse[RAW_CLIENT];
   const dataset = client.dataset(config.datasetId, { location: config.location });
 
   let datasetCreated = false;
@@ -48,8 +49,7 @@ export async function migrate(warehouse: Warehouse, options: MigrateOptions = {}
     const [exists] = await dataset.exists();
     if (!exists) {
       progress(`creating dataset ${config.projectId}.${config.datasetId} in ${config.location}`);
-      await dataset.create({ location: config.location });
-      datasetCreated = true;
+      datasetCreated = await ignoreAlreadyExists(dataset.create({ location: config.location }));
     }
   } catch (err) {
     throw classify(err);
@@ -66,9 +66,12 @@ export async function migrate(warehouse: Warehouse, options: MigrateOptions = {}
 
   const created: string[] = [];
   const altered: { table: string; addedColumns: string[]; relaxedColumns: string[] }[] = [];
+  const unchanged = [...plan.unchanged];
   for (const action of plan.actions) {
-    await apply(warehouse, action, progress);
-    if (action.kind === 'create-table') created.push(action.table.name);
+    const applied = await apply(warehouse, action, existing.get(action.table.name), progress);
+    // A concurrent migrate (another replica, a parallel test run) may have created it first.
+    if (action.kind === 'create-table' && !applied) unchanged.push(action.table.name);
+    else if (action.kind === 'create-table') created.push(action.table.name);
     else
       altered.push({
         table: action.table.name,
@@ -76,7 +79,7 @@ export async function migrate(warehouse: Warehouse, options: MigrateOptions = {}
         relaxedColumns: [...action.relaxColumns],
       });
   }
-  return { dataset: `${config.projectId}.${config.datasetId}`, datasetCreated, created, altered, unchanged: plan.unchanged };
+  return { dataset: `${config.projectId}.${config.datasetId}`, datasetCreated, created, altered, unchanged };
 }
 
 async function describeTable(table: Table): Promise<ExistingTable | undefined> {
@@ -99,20 +102,23 @@ async function describeTable(table: Table): Promise<ExistingTable | undefined> {
   }
 }
 
-async function apply(warehouse: Warehouse, action: MigrationAction, progress: (m: string) => void): Promise<void> {
-  const table = warehouse.client.dataset(warehouse.config.datasetId).table(action.table.name);
+/** Applies one action; false when a create found the table already there (409). */
+async function apply(warehouse: Warehouse, action: MigrationAction, existing: ExistingTable | undefined, progress: (m: string) => void): Promise<boolean> {
+  const table = warehouse[RAW_CLIENT].dataset(warehouse.config.datasetId).table(action.table.name);
   try {
     if (action.kind === 'create-table') {
       progress(`creating table ${action.table.name}`);
-      await table.create({
-        description: action.table.description,
-        schema: { fields: action.table.columns.map(toField) },
-        timePartitioning: { type: 'DAY', field: action.table.partitionBy },
-        clustering: { fields: [...action.table.clusterBy] },
-      });
-      return;
+      return await ignoreAlreadyExists(
+        table.create({
+          description: action.table.description,
+          schema: { fields: action.table.columns.map(toField) },
+          timePartitioning: { type: 'DAY', field: action.table.partitionBy },
+          clustering: { fields: [...action.table.clusterBy] },
+        }),
+      );
     }
-    progress(`altering table ${action.table.name}: +${action.addColumns.map((c) => c.name).join(', +')}`);
+    const changes = [...action.addColumns.map((c) => `+${c.name}`), ...action.relaxColumns.map((c) => `${c} → NULLABLE`)];
+    progress(`altering table ${action.table.name}: ${changes.join(', ')}`);
     // One ADD COLUMN per statement: the emulator accepts no more, and DDL keeps the
     // physical table in step; the metadata patch below then records descriptions and modes.
     for (const column of action.addColumns) {
@@ -121,9 +127,27 @@ async function apply(warehouse: Warehouse, action: MigrationAction, progress: (m
         params: {},
       });
     }
-    await table.setMetadata({ schema: { fields: action.table.columns.map(toField) } });
+    // Existing columns keep their order (ADD COLUMN appends); new ones follow in schema order.
+    const declared = new Map(action.table.columns.map((c) => [c.name, c]));
+    const fields = [
+      ...(existing?.columns ?? []).map((c) => toField(declared.get(c.name) ?? { name: c.name, type: c.type as ColumnType, mode: c.mode as ColumnSpec['mode'], description: '' })),
+      ...action.addColumns.map(toField),
+    ];
+    await table.setMetadata({ schema: { fields } });
+    return true;
   } catch (err) {
     throw classify(err);
+  }
+}
+
+/** Resolves true when the create succeeded, false when the resource already existed (HTTP 409). */
+async function ignoreAlreadyExists(create: Promise<unknown>): Promise<boolean> {
+  try {
+    await create;
+    return true;
+  } catch (err) {
+    if ((err as { code?: unknown }).code === 409) return false;
+    throw err;
   }
 }
 
@@ -131,7 +155,10 @@ function toField(column: ColumnSpec) {
   return { name: column.name, type: column.type, mode: column.mode ?? 'NULLABLE', description: column.description };
 }
 
-/** The DDL type of a column; built from the ColumnType enum, never from input. */
+const COLUMN_TYPES: readonly ColumnType[] = ['STRING', 'INT64', 'FLOAT64', 'NUMERIC', 'BOOL', 'TIMESTAMP', 'DATE', 'JSON', 'BYTES'];
+const DDL_TYPES = [...COLUMN_TYPES, ...COLUMN_TYPES.map((t) => `ARRAY<${t}>`)];
+
+/** The DDL type of a column, from the schema's type list, never from input. */
 function sqlType(column: ColumnSpec): SqlFragment {
-  return new SqlFragment(column.mode === 'REPEATED' ? `ARRAY<${column.type}>` : column.type);
+  return keyword(column.mode === 'REPEATED' ? `ARRAY<${column.type}>` : column.type, DDL_TYPES);
 }

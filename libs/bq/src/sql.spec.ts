@@ -17,6 +17,15 @@ describe('sql template', () => {
     );
   });
 
+  it('keeps backslashes, e.g. in regular expressions', () => {
+    expect(sql`SELECT REGEXP_CONTAINS(id, r'^\d+\.\w$')`.text).toBe("SELECT REGEXP_CONTAINS(id, r'^\\d+\\.\\w$')");
+  });
+
+  it('cannot be forged from a string', () => {
+    const Forge = SqlFragment as unknown as new (token: symbol, text: string) => SqlFragment;
+    expect(() => new Forge(Symbol('trusted SQL'), "'; DROP TABLE x; --")).toThrow(/use ident, tableRef, join or sql/);
+  });
+
   it('refuses identifiers that could break out of quoting', () => {
     expect(() => ident('id`; DROP TABLE x; --')).toThrow(/not a valid BigQuery identifier/);
     expect(() => tableRef('phoenix-local', 'phoenix', 'a.b')).toThrow(/not a valid table name/);

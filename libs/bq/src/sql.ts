@@ -9,18 +9,41 @@ const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,299}$/;
 const PROJECT_ID = /^(?:[a-z][a-z0-9.-]*:)?[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
 const PARAM_REF = /@([A-Za-z_][A-Za-z0-9_]*)/g;
 
-/** A piece of SQL that is safe to splice: an identifier, or a fragment built from identifiers. */
+const TRUSTED = Symbol('trusted SQL');
+
+/**
+ * A piece of SQL that is safe to splice: an identifier, or a fragment built from
+ * identifiers. Only this module can make one (the constructor needs a module-private
+ * token), so `new SqlFragment(userInput)` is impossible outside it.
+ */
 export class SqlFragment {
-  /** @internal use `ident`, `tableRef` or `sql` */
-  constructor(readonly text: string) {}
+  private constructor(
+    token: symbol,
+    readonly text: string,
+  ) {
+    if (token !== TRUSTED) throw new TypeError('SqlFragment: use ident, tableRef, join or sql`…`');
+  }
+  /** @internal */
+  static trusted(text: string): SqlFragment {
+    return new SqlFragment(TRUSTED, text);
+  }
   toString(): string {
     return this.text;
   }
 }
 
+/**
+ * A SQL keyword or type name from a fixed list the caller controls (never input),
+ * e.g. a column type from the schema: `keyword('ARRAY<STRING>', ALLOWED_TYPES)`.
+ */
+export function keyword(text: string, allowed: readonly string[]): SqlFragment {
+  if (!allowed.includes(text)) throw new TypeError(`not an allowed SQL keyword: ${JSON.stringify(text)}`);
+  return SqlFragment.trusted(text);
+}
+
 export function ident(name: string): SqlFragment {
   if (!IDENTIFIER.test(name)) throw new TypeError(`not a valid BigQuery identifier: ${JSON.stringify(name)}`);
-  return new SqlFragment(`\`${name}\``);
+  return SqlFragment.trusted(`\`${name}\``);
 }
 
 /** A fully qualified table reference, `project.dataset.table`. */
@@ -28,12 +51,12 @@ export function tableRef(projectId: string, datasetId: string, table: string): S
   if (!PROJECT_ID.test(projectId)) throw new TypeError(`not a valid project id: ${JSON.stringify(projectId)}`);
   if (!IDENTIFIER.test(datasetId)) throw new TypeError(`not a valid dataset id: ${JSON.stringify(datasetId)}`);
   if (!IDENTIFIER.test(table)) throw new TypeError(`not a valid table name: ${JSON.stringify(table)}`);
-  return new SqlFragment(`\`${projectId}.${datasetId}.${table}\``);
+  return SqlFragment.trusted(`\`${projectId}.${datasetId}.${table}\``);
 }
 
 /** Joins fragments, e.g. a column list. */
 export function join(parts: readonly SqlFragment[], separator = ', '): SqlFragment {
-  return new SqlFragment(parts.map((p) => p.text).join(separator));
+  return SqlFragment.trusted(parts.map((p) => p.text).join(separator));
 }
 
 /**
@@ -43,14 +66,15 @@ export function join(parts: readonly SqlFragment[], separator = ', '): SqlFragme
  * @example sql`SELECT * FROM ${table} WHERE tenant_id = @tenant AND id IN UNNEST(@ids)`
  */
 export function sql(strings: TemplateStringsArray, ...parts: SqlFragment[]): SqlFragment {
-  let text = strings[0] ?? '';
+  // The raw strings: cooked ones would turn r'\d+' into r'd+'.
+  let text = strings.raw[0] ?? '';
   parts.forEach((part, i) => {
     if (!(part instanceof SqlFragment)) {
       throw new TypeError('sql`…`: only identifiers and SQL fragments may be interpolated; pass values as @named parameters');
     }
-    text += part.text + (strings[i + 1] ?? '');
+    text += part.text + (strings.raw[i + 1] ?? '');
   });
-  return new SqlFragment(text);
+  return SqlFragment.trusted(text);
 }
 
 export type ScalarType = 'STRING' | 'INT64' | 'FLOAT64' | 'NUMERIC' | 'BOOL' | 'TIMESTAMP' | 'DATE' | 'JSON' | 'BYTES';

@@ -1,4 +1,4 @@
-import type { EntityType } from '@phoenix/domain';
+import { compareEventOrder, type EntityType } from '@phoenix/domain';
 import type { Warehouse } from './client';
 import type { DeadLetterRow, RawEventRow, VersionRow } from './rows';
 import { currentTableName, DEAD_LETTERS_TABLE, historyTableName, RAW_EVENTS_TABLE, WAREHOUSE_TABLES } from './schema/tables';
@@ -25,18 +25,13 @@ function insertAll(columns: readonly ColumnSpec[]): SqlFragment {
   return sql`INSERT (${join(names)}) VALUES (${join(names.map((c) => sql`S.${c}`))})`;
 }
 
-/** True when version `a` supersedes version `b`: later (valid_from, seq, event_id). Mirrors compareEventOrder. */
+/** True when version `a` supersedes version `b`: the domain's one version order, on warehouse rows. */
 export function isNewerVersion(
   a: Pick<VersionRow, 'valid_from' | 'seq' | 'event_id'>,
   b: Pick<VersionRow, 'valid_from' | 'seq' | 'event_id'>,
 ): boolean {
-  const ta = Date.parse(a.valid_from);
-  const tb = Date.parse(b.valid_from);
-  if (ta !== tb) return ta > tb;
-  const sa = a.seq ?? -1;
-  const sb = b.seq ?? -1;
-  if (sa !== sb) return sa > sb;
-  return a.event_id > b.event_id;
+  const key = (v: Pick<VersionRow, 'valid_from' | 'seq' | 'event_id'>) => ({ timeMs: Date.parse(v.valid_from), seq: v.seq, id: v.event_id });
+  return compareEventOrder(key(a), key(b)) > 0;
 }
 
 /** Keeps the newest version per (tenant_id, id): a MERGE source may match each target row once. */

@@ -1,4 +1,11 @@
-import { createCloudEvent, validateEvent, type DomainEvent, type EntityStateByType, type EntityType } from '@phoenix/domain';
+import {
+  compareEventOrder,
+  createCloudEvent,
+  validateEvent,
+  type DomainEvent,
+  type EntityStateByType,
+  type EntityType,
+} from '@phoenix/domain';
 import {
   appendHistoryStatement,
   migrate,
@@ -12,7 +19,7 @@ import {
   type TableSpec,
   type Warehouse,
 } from '../src/index';
-import { createTestWarehouse, dropTestDataset } from '../src/testing';
+import { createTestWarehouse, dropTestDataset, tableMetadata } from '../src/testing';
 
 const desk = (label: string, features: string[] = []): EntityStateByType['desk'] => ({
   id: 'dsk_1',
@@ -50,7 +57,7 @@ describe('warehouse against the BigQuery emulator', () => {
   let warehouse: Warehouse;
 
   beforeAll(async () => {
-    warehouse = createTestWarehouse('it_bq');
+    warehouse = createTestWarehouse('it_bq', process.env);
   });
   afterAll(async () => {
     await dropTestDataset(warehouse);
@@ -62,9 +69,9 @@ describe('warehouse against the BigQuery emulator', () => {
       expect(report.datasetCreated).toBe(true);
       expect([...report.created].sort()).toEqual(WAREHOUSE_TABLES.map((t) => t.name).sort());
 
-      const [meta] = await warehouse.client.dataset(warehouse.config.datasetId).table('desk_booking_current').getMetadata();
+      const meta = await tableMetadata(warehouse, 'desk_booking_current');
       expect(meta.timePartitioning).toMatchObject({ type: 'DAY', field: 'start_time' });
-      expect(meta.clustering.fields).toEqual(['tenant_id', 'id']);
+      expect(meta.clustering?.fields).toEqual(['tenant_id', 'id']);
       expect(meta.schema.fields.find((f: { name: string }) => f.name === 'valid_from')).toMatchObject({
         type: 'TIMESTAMP',
         mode: 'REQUIRED',
@@ -99,6 +106,35 @@ describe('warehouse against the BigQuery emulator', () => {
       expect((await migrate(warehouse, { tables: [next] })).unchanged).toEqual(['team_current']);
     });
 
+    it('adds a column declared in the middle of a table, keeping the physical and declared schemas usable', async () => {
+      const base = WAREHOUSE_TABLES.find((t) => t.name === 'desk_booking_current') as TableSpec;
+      const at = base.columns.findIndex((c) => c.name === 'floor_id');
+      const next: TableSpec = {
+        ...base,
+        columns: [
+          ...base.columns.slice(0, at),
+          { name: 'source_system', type: 'STRING', description: 'Where the booking was made' },
+          ...base.columns.slice(at),
+        ],
+      };
+      expect((await migrate(warehouse, { tables: [next] })).altered).toEqual([
+        { table: 'desk_booking_current', addedColumns: ['source_system'], relaxedColumns: [] },
+      ]);
+      const meta = await tableMetadata(warehouse, 'desk_booking_current');
+      expect(meta.schema.fields.map((f) => f.name).slice(-2)).toEqual(['enriched', 'source_system']);
+      await warehouse.execute({
+        sql: sql`INSERT INTO ${warehouse.table('desk_booking_current')} (tenant_id, id, deleted, event_id, event_type, valid_from, recorded_at, source_system, building_name)
+                 VALUES ('acme', 'dbk_x', FALSE, 'e', 'phoenix.desk_booking.created', CURRENT_TIMESTAMP(), CURRENT_TIMESTAMP(), @source, @building)`,
+        params: { source: param.string('kiosk'), building: param.string('Berlin HQ') },
+      });
+      const rows = await warehouse.query({
+        sql: sql`SELECT source_system, building_name FROM ${warehouse.table('desk_booking_current')} WHERE id = @id`,
+        params: { id: param.string('dbk_x') },
+      });
+      expect(rows).toEqual([{ source_system: 'kiosk', building_name: 'Berlin HQ' }]);
+      expect((await migrate(warehouse, { tables: [next] })).unchanged).toEqual(['desk_booking_current']);
+    });
+
     it('refuses a destructive change, naming table and column, and changes nothing', async () => {
       const base = WAREHOUSE_TABLES.find((t) => t.name === 'desk_current') as TableSpec;
       const dropped: TableSpec = { ...base, columns: base.columns.filter((c) => c.name !== 'label') };
@@ -106,14 +142,17 @@ describe('warehouse against the BigQuery emulator', () => {
         ...base,
         columns: base.columns.map((c) => (c.name === 'bookable' ? { ...c, type: 'STRING' as const } : c)),
       };
-      const error = await migrate(warehouse, { tables: [dropped, retyped] }).catch((e: unknown) => e);
+      const creatable: TableSpec = { ...base, name: 'would_be_created' };
+      const error = await migrate(warehouse, { tables: [creatable, dropped, retyped] }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(MigrationRefusedError);
       expect((error as Error).message).toContain('desk_current.label');
       expect((error as MigrationRefusedError).refusals.map((r) => `${r.code} ${r.table}.${r.column}`)).toEqual(
         expect.arrayContaining(['COLUMN_REMOVED desk_current.label', 'COLUMN_TYPE_CHANGED desk_current.bookable']),
       );
-      const [meta] = await warehouse.client.dataset(warehouse.config.datasetId).table('desk_current').getMetadata();
+      const meta = await tableMetadata(warehouse, 'desk_current');
       expect(meta.schema.fields.map((f: { name: string }) => f.name)).toContain('label');
+      // Nothing of the plan was applied, not even the harmless part.
+      expect(await warehouse.listTables()).not.toContain('would_be_created');
     });
   });
 
@@ -156,6 +195,35 @@ describe('warehouse against the BigQuery emulator', () => {
       const c = event('desk', 'updated', t, desk('seq-6'), 6);
       await upsert(a, b, c);
       expect(await read()).toMatchObject([{ label: 'seq-7' }]);
+    });
+
+    it('breaks ties in SQL exactly as compareEventOrder does, whatever order single-version writes arrive in', async () => {
+      const t = '2026-01-20T09:00:00Z';
+      const versions = [
+        event('desk', 'updated', t, { ...desk('no-seq'), id: 'dsk_tie' }),
+        event('desk', 'updated', t, { ...desk('seq-0'), id: 'dsk_tie' }, 0),
+        event('desk', 'updated', t, { ...desk('seq-3-a'), id: 'dsk_tie' }, 3),
+        event('desk', 'updated', t, { ...desk('seq-3-b'), id: 'dsk_tie' }, 3),
+      ];
+      const newest = [...versions].sort(compareEventOrder).at(-1) as DomainEvent;
+      const orders = [
+        [0, 1, 2, 3],
+        [3, 2, 1, 0],
+        [1, 3, 0, 2],
+        [2, 0, 3, 1],
+      ];
+      for (const [n, order] of orders.entries()) {
+        const tenant = `tie${n}`;
+        for (const i of order) {
+          const v = versions[i] as DomainEvent;
+          await warehouse.execute(upsertCurrentStatement(warehouse, 'desk', [versionRow({ ...v, tenantId: tenant }, new Date())]));
+        }
+        const rows = await warehouse.query({
+          sql: sql`SELECT event_id FROM ${warehouse.table('desk_current')} WHERE tenant_id = @tenant`,
+          params: { tenant: param.string(tenant) },
+        });
+        expect(rows).toEqual([{ event_id: newest.id }]);
+      }
     });
 
     it('turns the row into a tombstone with NULL entity columns on delete', async () => {

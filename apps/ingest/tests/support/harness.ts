@@ -22,7 +22,7 @@ export function testLogger(level = 'warn') {
 
 /** A migrated warehouse on a fresh dataset, and a writer on it. */
 export async function freshWarehouse(prefix: string) {
-  const warehouse: Warehouse = createTestWarehouse(prefix);
+  const warehouse: Warehouse = createTestWarehouse(prefix, process.env);
   await migrate(warehouse);
   const { logger } = testLogger();
   const metrics = createMetrics();
