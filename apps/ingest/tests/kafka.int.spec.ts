@@ -65,7 +65,9 @@ describe('kafkajs against the local Kafka broker', () => {
               await heartbeat();
               // Offsets follow the work: commit the message after the last one processed, never past it.
               if (commit && lastProcessed !== undefined) {
-                await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: String(Number(lastProcessed) + 1) }]);
+                await consumer.commitOffsets([
+                  { topic: batch.topic, partition: batch.partition, offset: String(Number(lastProcessed) + 1) },
+                ]);
               }
               if (values.length >= count) {
                 clearTimeout(timer);

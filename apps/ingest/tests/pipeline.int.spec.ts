@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { generateEventList, type GeneratedMessage } from '@phoenix/domain';
 import { decode } from '../src/pipeline/decode';
+import { sql } from '@phoenix/bq';
 import { asConsumed, freshWarehouse } from './support/harness';
 import { foldStream } from './support/reference-fold';
 import { normalise, snapshot } from './support/warehouse-snapshot';
@@ -95,5 +96,64 @@ describe('warehouse writer against the emulator', () => {
       ),
       { numRuns: 6, seed: 4242, endOnFailure: true },
     );
+  });
+
+  it('applies a booking whose references have not arrived, and completes its enrichment when they do', async () => {
+    const { warehouse, writer, drop } = await freshWarehouse('it_ingest_enrich');
+    try {
+      const world = generateEventList({
+        seed: 7,
+        tenants: 1,
+        days: 2,
+        buildingsPerTenant: 1,
+        floorsPerBuilding: 1,
+        desksPerFloor: 2,
+        roomsPerFloor: 1,
+        membersPerTenant: 4,
+      });
+      const reference = world.filter((m) => /^phoenix\.(building|floor|desk|room|team|member)\./.test(m.event?.type ?? ''));
+      const bookings = world.filter((m) => m.event?.type.startsWith('phoenix.desk_booking.'));
+      expect(bookings.length).toBeGreaterThan(0);
+      const read = () =>
+        warehouse.query<{
+          id: string;
+          enriched: boolean | null;
+          building_name: string | null;
+          floor_name: string | null;
+          team_name: string | null;
+          timezone: string | null;
+        }>({
+          sql: sql`SELECT id, enriched, building_name, floor_name, team_name, timezone FROM ${warehouse.table('desk_booking_current')} WHERE NOT deleted`,
+          params: {},
+        });
+
+      // Bookings first: applied, but not enriched.
+      await writer.write(asConsumed(bookings).map((m) => decode(m, { maxBytes })));
+      const before = await read();
+      expect(before.length).toBeGreaterThan(0);
+      expect(before.every((r) => r.enriched === false && r.building_name === null)).toBe(true);
+
+      // The reference data arrives late: every booking is completed.
+      await writer.write(asConsumed(reference, 'test', 10_000).map((m) => decode(m, { maxBytes })));
+      const after = await read();
+      expect(after).toHaveLength(before.length);
+      expect(after.every((r) => r.enriched === true && !!r.building_name && !!r.floor_name && !!r.timezone)).toBe(true);
+
+      // A building rename reaches existing bookings.
+      const building = reference.find((m) => m.event?.type === 'phoenix.building.created')?.event;
+      const rename = {
+        ...(building as NonNullable<typeof building>),
+        id: 'rename-1',
+        type: 'phoenix.building.updated',
+        time: '2026-03-01T00:00:00.000Z',
+        data: { ...(building?.data as object), name: 'Renamed HQ' },
+      };
+      await writer.write(
+        asConsumed([{ key: 'k', value: JSON.stringify(rename), headers: {} }], 'test', 20_000).map((m) => decode(m, { maxBytes })),
+      );
+      expect((await read()).every((r) => r.building_name === 'Renamed HQ')).toBe(true);
+    } finally {
+      await drop();
+    }
   });
 });

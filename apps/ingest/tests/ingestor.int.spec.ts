@@ -1,0 +1,164 @@
+import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
+import { generateEventList, type GeneratedMessage } from '@phoenix/domain';
+import { createHttpServer } from '../src/http';
+import { createIngestor } from '../src/ingestor';
+import { createMetrics } from '../src/metrics';
+import { DEAD_LETTER_HEADERS } from '../src/pipeline/dead-letter';
+import { createEnricher } from '../src/pipeline/enrichment';
+import { createWarehouseWriter } from '../src/pipeline/writer';
+import { createTracing } from '../src/tracing';
+import { freshWarehouse, testLogger, uniqueName } from './support/harness';
+import { createTopics, deleteTopics, eventually, produce, readAll, testKafka } from './support/kafka';
+import { foldStream } from './support/reference-fold';
+import { normalise, snapshot } from './support/warehouse-snapshot';
+
+/**
+ * One ingest lane end to end, in process: the real broker, the real emulator, the real
+ * consumer group — with poison messages in the stream.
+ */
+describe('ingest lane against Kafka and the emulator', () => {
+  const kafka = testKafka();
+  const maxBytes = 4096;
+  const stream: GeneratedMessage[] = generateEventList({
+    seed: 31,
+    tenants: 2,
+    days: 2,
+    buildingsPerTenant: 1,
+    floorsPerBuilding: 1,
+    desksPerFloor: 4,
+    roomsPerFloor: 1,
+    membersPerTenant: 6,
+    duplicates: 0.05,
+    late: 0.05,
+    malformed: 0.08,
+    maxEventBytes: maxBytes,
+  });
+  let topics: Record<string, string>;
+  let env: Awaited<ReturnType<typeof freshWarehouse>>;
+
+  beforeAll(async () => {
+    // One partition: poison messages and the good ones after them share it.
+    topics = await createTopics(kafka, { events: 1, deadletter: 1 });
+    env = await freshWarehouse('it_ingest_lane');
+    await produce(
+      kafka,
+      topics['events'] as string,
+      stream.map((m) => ({ key: m.key, value: m.value, headers: m.headers })),
+    );
+  });
+
+  afterAll(async () => {
+    await deleteTopics(kafka, Object.values(topics));
+    await env.drop();
+  });
+
+  function lane(groupId: string, exporter?: InMemorySpanExporter) {
+    const { logger, lines } = testLogger('info');
+    const metrics = createMetrics();
+    const tracing = createTracing({ serviceName: 'it', ...(exporter ? { exporter } : {}) });
+    const writer = createWarehouseWriter({
+      warehouse: env.warehouse,
+      metrics,
+      logger,
+      enricher: createEnricher({ warehouse: env.warehouse }),
+    });
+    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    const ingestor = createIngestor({
+      kafka,
+      producer,
+      writer,
+      metrics,
+      tracing,
+      logger,
+      config: {
+        lane: 'live',
+        groupId,
+        topics: [topics['events'] as string],
+        deadLetterTopic: topics['deadletter'] as string,
+        maxEventBytes: maxBytes,
+        maxBatchMessages: 100,
+      },
+    });
+    return { ingestor, producer, metrics, lines };
+  }
+
+  const consumedOf = (reconciliation: Record<string, { consumed: number }>) =>
+    Object.values(reconciliation).reduce((n, p) => n + p.consumed, 0);
+
+  it('applies good events, dead-letters poison messages with their reason, and accounts for every message', async () => {
+    const exporter = new InMemorySpanExporter();
+    const { ingestor, producer, metrics, lines } = lane(uniqueName('it-lane'), exporter);
+    await producer.connect();
+    const http = createHttpServer({ port: 0, registry: metrics.registry, lanes: { live: ingestor }, logger: testLogger().logger });
+    const port = await http.listen();
+    try {
+      await ingestor.start();
+      await eventually(() => consumedOf(ingestor.reconciliation()) >= stream.length, 'every message consumed');
+
+      const expected = normalise(foldStream(stream, maxBytes));
+      expect(await snapshot(env.warehouse)).toEqual(expected);
+
+      // Reconciliation per partition, and over the whole stream.
+      const [partition] = Object.values(ingestor.reconciliation());
+      expect(partition).toMatchObject({ consumed: stream.length, dead_lettered: expected.deadLetters, balanced: true });
+      expect(partition?.duplicate).toBe(stream.filter((m) => m.kind === 'duplicate').length);
+
+      // The dead-letter topic holds the original bytes, with the reason and the source position.
+      const malformed = stream.filter((m) => m.kind === 'malformed');
+      const dead = await readAll(kafka, topics['deadletter'] as string, malformed.length);
+      expect(dead.map((d) => d.value?.toString()).sort()).toEqual(malformed.map((m) => m.value).sort());
+      for (const d of dead) {
+        const original = malformed.find((m) => m.value === d.value?.toString());
+        expect(d.headers[DEAD_LETTER_HEADERS.reason]).toBe(original?.expectedProblem?.code);
+        expect(d.headers[DEAD_LETTER_HEADERS.sourceTopic]).toBe(topics['events']);
+        expect(d.headers['traceparent']).toBe(original?.headers['traceparent']);
+      }
+      // Operational surface.
+      const metricsText = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      expect(metricsText).toMatch(/phoenix_ingest_events_total\{outcome="dead_lettered"/);
+      expect(metricsText).toMatch(/phoenix_ingest_dead_letters_total\{reason="MALFORMED_JSON"|phoenix_ingest_dead_letters_total\{reason="/);
+      expect(metricsText).toMatch(/phoenix_ingest_warehouse_write_duration_seconds_bucket/);
+      expect(metricsText).toMatch(/phoenix_ingest_consumer_lag\{topic=/);
+      const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
+      expect(ready.status).toBe(200);
+      expect(
+        ((await (await fetch(`http://127.0.0.1:${port}/reconciliation`)).json()) as { live: Record<string, { balanced: boolean }> }).live,
+      ).toEqual({
+        [`${topics['events']}/0`]: expect.objectContaining({ balanced: true }),
+      });
+
+      // Spans continue the producer's trace.
+      const producerTraces = new Set(stream.filter((m) => m.kind === 'event').map((m) => m.headers['traceparent']?.split('-')[1]));
+      const spans = exporter.getFinishedSpans();
+      expect(spans.length).toBeGreaterThan(0);
+      expect(spans.every((s) => producerTraces.has(s.spanContext().traceId))).toBe(true);
+
+      // Logs: ids in fields, no personal data.
+      const text = lines.join('');
+      expect(text).toContain('"reason":');
+      for (const m of stream.filter((x) => x.event?.type.startsWith('phoenix.member.'))) {
+        expect(text).not.toContain((m.event?.data as { email: string }).email);
+      }
+    } finally {
+      await ingestor.stop();
+      await producer.disconnect();
+      await http.close();
+    }
+  });
+
+  it('replaying the topic from offset 0 with a new group leaves every table as it was', async () => {
+    const before = await snapshot(env.warehouse);
+    const { ingestor, producer } = lane(uniqueName('it-replay'));
+    await producer.connect();
+    try {
+      await ingestor.start();
+      await eventually(() => consumedOf(ingestor.reconciliation()) >= stream.length, 'the replay consumed');
+      expect(await snapshot(env.warehouse)).toEqual(before);
+      const [partition] = Object.values(ingestor.reconciliation());
+      expect(partition).toMatchObject({ applied: 0, superseded: 0, balanced: true });
+    } finally {
+      await ingestor.stop();
+      await producer.disconnect();
+    }
+  });
+});
