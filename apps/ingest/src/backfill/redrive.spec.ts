@@ -1,0 +1,183 @@
+import type { IHeaders, Message } from 'kafkajs';
+import { generateEventList, validateEvent, type CloudEventEnvelope } from '@phoenix/domain';
+import { DEAD_LETTER_HEADERS, deadLetterHeaders } from '../pipeline/dead-letter';
+import {
+  deadLetterTime,
+  decideRedrive,
+  redriveHeaders,
+  runRedrive,
+  type DeadLetter,
+  type RedriveDeps,
+  type RedriveOptions,
+} from './redrive';
+
+const [event, other] = generateEventList({ seed: 13, tenants: 1, days: 1 })
+  .filter((m) => m.kind === 'event')
+  .map((m) => m.event as CloudEventEnvelope);
+
+let offset = 0;
+/** A dead letter as the ingest files it: the original message plus the dead-letter headers. */
+function letter(
+  value: string | null,
+  options: { limit?: number; receivedAt?: string; sourceTopic?: string; headers?: IHeaders } = {},
+): DeadLetter {
+  const result = value === null ? undefined : validateEvent(value, { maxBytes: options.limit ?? 1024 });
+  const problems = result && !result.ok ? result.problems : [{ code: 'MALFORMED_JSON' as const, path: '', message: 'no value' }];
+  offset += 1;
+  return {
+    partition: 0,
+    offset: String(offset),
+    key: Buffer.from('acme/entity'),
+    value: value === null ? null : Buffer.from(value),
+    headers: deadLetterHeaders({ traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01', ...options.headers }, problems, {
+      topic: options.sourceTopic ?? 'phoenix.events',
+      partition: 2,
+      offset: '41',
+      receivedAt: options.receivedAt ?? '2026-01-05T09:00:00.000Z',
+    }),
+    timestamp: String(Date.parse('2026-01-06T00:00:00Z')),
+  };
+}
+
+const oversized = JSON.stringify({ ...event, padding: 'p'.repeat(2000) });
+const malformed = '{"id": "x", "tenantid": ';
+
+describe('redriveHeaders', () => {
+  it('keeps the original headers, drops the dead-letter ones and counts the redrive', () => {
+    const headers = redriveHeaders(letter(malformed, { headers: { 'x-app': 'huddle' } }).headers);
+    expect(headers).toEqual({
+      traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
+      'x-app': 'huddle',
+      [DEAD_LETTER_HEADERS.redriveCount]: '1',
+    });
+  });
+
+  it('adds one to an earlier redrive count', () => {
+    expect(redriveHeaders({ [DEAD_LETTER_HEADERS.redriveCount]: Buffer.from('2') })[DEAD_LETTER_HEADERS.redriveCount]).toBe('3');
+    expect(redriveHeaders({ [DEAD_LETTER_HEADERS.redriveCount]: 'garbage' })[DEAD_LETTER_HEADERS.redriveCount]).toBe('1');
+  });
+});
+
+describe('decideRedrive', () => {
+  const base = { filter: {}, maxBytes: 1024 };
+
+  it('republishes a letter that now passes, unchanged, to its source topic', () => {
+    const l = letter(oversized);
+    const decision = decideRedrive(l, { ...base, maxBytes: 4096 });
+    expect(decision).toEqual({
+      action: 'redrive',
+      topic: 'phoenix.events',
+      message: { key: l.key, value: l.value, headers: expect.objectContaining({ [DEAD_LETTER_HEADERS.redriveCount]: '1' }) },
+    });
+  });
+
+  it('sends to --to instead of the source topic when given', () => {
+    expect(decideRedrive(letter(oversized), { ...base, maxBytes: 4096, to: 'phoenix.backfill' })).toMatchObject({
+      topic: 'phoenix.backfill',
+    });
+  });
+
+  it('reports a letter that still fails under its new reason', () => {
+    expect(decideRedrive(letter(oversized), base)).toEqual({ action: 'still-invalid', reason: 'PAYLOAD_TOO_LARGE' });
+    expect(decideRedrive(letter(malformed), base)).toEqual({ action: 'still-invalid', reason: 'MALFORMED_JSON' });
+    expect(decideRedrive(letter(null), base)).toEqual({ action: 'still-invalid', reason: 'MALFORMED_JSON' });
+  });
+
+  it('needs a destination: --to or the source-topic header', () => {
+    const l = letter(JSON.stringify(other));
+    delete l.headers[DEAD_LETTER_HEADERS.sourceTopic];
+    expect(decideRedrive(l, base)).toEqual({ action: 'no-destination' });
+  });
+
+  it('filters by reason and by the time the ingest received the letter, [since, until)', () => {
+    const l = letter(oversized, { receivedAt: '2026-01-05T09:00:00.000Z' });
+    const at = Date.parse('2026-01-05T09:00:00.000Z');
+    const decide = (filter: RedriveOptions['filter']) => decideRedrive(l, { ...base, maxBytes: 4096, filter }).action;
+    expect(decide({ reasons: ['MISSING_TENANT'] })).toBe('skip');
+    expect(decide({ reasons: ['MISSING_TENANT', 'PAYLOAD_TOO_LARGE'] })).toBe('redrive');
+    expect(decide({ sinceMs: at })).toBe('redrive');
+    expect(decide({ sinceMs: at + 1 })).toBe('skip');
+    expect(decide({ untilMs: at })).toBe('skip');
+    expect(decide({ untilMs: at + 1 })).toBe('redrive');
+  });
+
+  it('falls back to the Kafka timestamp when the received-at header is missing', () => {
+    const l = letter(malformed);
+    delete l.headers[DEAD_LETTER_HEADERS.receivedAt];
+    expect(deadLetterTime(l)).toBe(Date.parse('2026-01-06T00:00:00Z'));
+  });
+});
+
+describe('runRedrive', () => {
+  function fakeDeps(letters: DeadLetter[][], existing = ['phoenix.events', 'phoenix.backfill']) {
+    const sent: { topic: string; messages: Message[] }[] = [];
+    const deps: RedriveDeps = {
+      async readToEnd(_topic, onBatch) {
+        for (const batch of letters) await onBatch(batch);
+      },
+      async send(topic, messages) {
+        sent.push({ topic, messages });
+      },
+      topicExists: async (topic) => existing.includes(topic),
+    };
+    return { deps, sent };
+  }
+  const options: RedriveOptions = { deadLetterTopic: 'phoenix.deadletter', filter: {}, maxBytes: 4096, dryRun: false };
+
+  it('republishes what now passes, leaves what fails, and counts both', async () => {
+    const { deps, sent } = fakeDeps([[letter(oversized), letter(malformed)], [letter(JSON.stringify({ ...other, tenantid: undefined }))]]);
+    const summary = await runRedrive(options, deps);
+    expect(summary).toMatchObject({
+      status: 'complete',
+      examined: 3,
+      matched: 3,
+      redriven: 1,
+      redrivenByTopic: { 'phoenix.events': 1 },
+      stillInvalid: 2,
+      stillInvalidByReason: { MALFORMED_JSON: 1, MISSING_TENANT: 1 },
+      noDestination: 0,
+    });
+    expect(sent).toHaveLength(1);
+    expect(String(sent[0]?.messages[0]?.value)).toBe(oversized);
+  });
+
+  it('counts only what the filter matched', async () => {
+    const { deps, sent } = fakeDeps([[letter(oversized), letter(malformed)]]);
+    const summary = await runRedrive({ ...options, filter: { reasons: ['MALFORMED_JSON'] } }, deps);
+    expect(summary).toMatchObject({ examined: 2, matched: 1, redriven: 0, stillInvalid: 1 });
+    expect(sent).toHaveLength(0);
+  });
+
+  it('publishes nothing on a dry run but says what would go', async () => {
+    const { deps, sent } = fakeDeps([[letter(oversized), letter(oversized), letter(malformed)]]);
+    const summary = await runRedrive({ ...options, dryRun: true }, deps);
+    expect(summary).toMatchObject({ dryRun: true, redriven: 2, stillInvalid: 1 });
+    expect(sent).toHaveLength(0);
+  });
+
+  it('leaves letters whose destination topic does not exist, and names it', async () => {
+    const { deps, sent } = fakeDeps([[letter(oversized, { sourceTopic: 'gone.topic' }), letter(oversized)]]);
+    const summary = await runRedrive(options, deps);
+    expect(summary).toMatchObject({ redriven: 1, missingTopics: { 'gone.topic': 1 } });
+    expect(sent.map((s) => s.topic)).toEqual(['phoenix.events']);
+  });
+
+  it('stops examining when interrupted, and finishes the letters already in hand', async () => {
+    const controller = new AbortController();
+    const { deps, sent } = fakeDeps([[letter(oversized)], [letter(oversized)]]);
+    const send = deps.send;
+    deps.send = async (topic, messages) => {
+      await send(topic, messages);
+      controller.abort();
+    };
+    const summary = await runRedrive({ ...options, signal: controller.signal }, deps);
+    expect(summary).toMatchObject({ status: 'interrupted', examined: 1, redriven: 1 });
+    expect(sent).toHaveLength(1);
+  });
+
+  it('sends in chunks of at most the batch size', async () => {
+    const { deps, sent } = fakeDeps([Array.from({ length: 7 }, () => letter(oversized))]);
+    await runRedrive({ ...options, batchSize: 3 }, deps);
+    expect(sent.map((s) => s.messages.length)).toEqual([3, 3, 1]);
+  });
+});

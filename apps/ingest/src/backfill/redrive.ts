@@ -1,0 +1,200 @@
+import type { IHeaders, Message } from 'kafkajs';
+import { validateEvent } from '@phoenix/domain';
+import { DEAD_LETTER_HEADERS, headerText } from '../pipeline/dead-letter';
+import { chunkMessages } from './messages';
+
+/** A fatal, operator-fixable problem (a missing topic, an unreachable broker); the message says what to do. */
+export class RedriveError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'RedriveError';
+  }
+}
+
+/** A message read from the dead-letter topic: the original key, value and headers plus the dead-letter headers. */
+export interface DeadLetter {
+  partition: number;
+  offset: string;
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: IHeaders;
+  /** Kafka timestamp of the dead letter, epoch ms as a string. */
+  timestamp: string;
+}
+
+/** Which dead letters to consider. Empty `reasons` means all; the time window is [since, until). */
+export interface RedriveFilter {
+  reasons?: readonly string[];
+  sinceMs?: number;
+  untilMs?: number;
+}
+
+export interface RedriveOptions {
+  deadLetterTopic: string;
+  /** Republish here instead of each letter's source topic. */
+  to?: string;
+  filter: RedriveFilter;
+  /** Size limit for re-validation: the ingest's INGEST_MAX_EVENT_BYTES after the fix. */
+  maxBytes: number;
+  dryRun: boolean;
+  /** Messages per send; default 500. */
+  batchSize?: number;
+  signal?: AbortSignal;
+  progressIntervalMs?: number;
+}
+
+export interface RedriveDeps {
+  /** Feeds every message on `topic` up to its end offsets at the start, batch by batch, then resolves. */
+  readToEnd(topic: string, onBatch: (letters: DeadLetter[]) => Promise<void>, signal?: AbortSignal): Promise<void>;
+  /** Publishes and resolves once Kafka acknowledged every message. */
+  send(topic: string, messages: Message[]): Promise<void>;
+  topicExists(topic: string): Promise<boolean>;
+  onProgress?(progress: RedriveProgress): void;
+  now?(): number;
+}
+
+export interface RedriveProgress {
+  examined: number;
+  matched: number;
+  redriven: number;
+  stillInvalid: number;
+  dryRun: boolean;
+}
+
+export interface RedriveSummary extends RedriveProgress {
+  status: 'complete' | 'interrupted';
+  deadLetterTopic: string;
+  redrivenByTopic: Record<string, number>;
+  stillInvalidByReason: Record<string, number>;
+  /** Matched and valid, but with neither --to nor a source-topic header. */
+  noDestination: number;
+  /** Matched and valid, but their destination topic does not exist: letters per topic. */
+  missingTopics: Record<string, number>;
+  durationMs: number;
+}
+
+export type RedriveDecision =
+  | { action: 'skip' }
+  | { action: 'still-invalid'; reason: string }
+  | { action: 'no-destination' }
+  | { action: 'redrive'; topic: string; message: Message };
+
+const OUR_HEADERS = new Set<string>(Object.values(DEAD_LETTER_HEADERS));
+
+/**
+ * The headers a re-driven message carries: the original ones, without the dead-letter
+ * headers (they describe the failure, which no longer applies), and the redrive count
+ * one higher — so a message that fails again shows on the dead-letter topic how often
+ * it has been tried.
+ */
+export function redriveHeaders(original: IHeaders): IHeaders {
+  const headers: IHeaders = {};
+  for (const [name, value] of Object.entries(original)) if (!OUR_HEADERS.has(name) && value !== undefined) headers[name] = value;
+  const previous = Number(headerText(original, DEAD_LETTER_HEADERS.redriveCount) ?? 0);
+  headers[DEAD_LETTER_HEADERS.redriveCount] = String((Number.isSafeInteger(previous) && previous > 0 ? previous : 0) + 1);
+  return headers;
+}
+
+/**
+ * When a dead letter was filed: the ingest's received-at header, or the dead letter's
+ * own Kafka timestamp when that header is missing or unreadable.
+ */
+export function deadLetterTime(letter: DeadLetter): number {
+  const received = Date.parse(headerText(letter.headers, DEAD_LETTER_HEADERS.receivedAt) ?? '');
+  return Number.isNaN(received) ? Number(letter.timestamp) : received;
+}
+
+/** What to do with one dead letter. Pure: the filter, re-validation and the destination. */
+export function decideRedrive(letter: DeadLetter, options: Pick<RedriveOptions, 'filter' | 'maxBytes' | 'to'>): RedriveDecision {
+  const { reasons, sinceMs, untilMs } = options.filter;
+  const reason = headerText(letter.headers, DEAD_LETTER_HEADERS.reason) ?? 'UNKNOWN';
+  if (reasons && reasons.length > 0 && !reasons.includes(reason)) return { action: 'skip' };
+  if (sinceMs !== undefined || untilMs !== undefined) {
+    const time = deadLetterTime(letter);
+    if (sinceMs !== undefined && !(time >= sinceMs)) return { action: 'skip' };
+    if (untilMs !== undefined && !(time < untilMs)) return { action: 'skip' };
+  }
+  if (letter.value === null) return { action: 'still-invalid', reason: 'MALFORMED_JSON' };
+  const result = validateEvent(letter.value, { maxBytes: options.maxBytes });
+  if (!result.ok) return { action: 'still-invalid', reason: result.problems[0]?.code ?? 'UNKNOWN' };
+  const topic = options.to ?? headerText(letter.headers, DEAD_LETTER_HEADERS.sourceTopic);
+  if (!topic) return { action: 'no-destination' };
+  return { action: 'redrive', topic, message: { key: letter.key, value: letter.value, headers: redriveHeaders(letter.headers) } };
+}
+
+/**
+ * Re-drives dead letters after a fix: reads the dead-letter topic from the beginning
+ * up to its end offsets at the start, keeps the letters the filter matches, validates
+ * each original value again, and republishes those that now pass — same key, same
+ * bytes, original headers, redrive count + 1 — to `--to` or their source topic.
+ * Letters that still fail stay where they are and are counted by their new reason.
+ * Nothing is removed from the dead-letter topic (Kafka cannot), so running this twice
+ * republishes twice; the warehouse write is idempotent by event id, so that is safe.
+ */
+export async function runRedrive(options: RedriveOptions, deps: RedriveDeps): Promise<RedriveSummary> {
+  const now = deps.now ?? Date.now;
+  const started = now();
+  const summary: RedriveSummary = {
+    status: 'complete',
+    deadLetterTopic: options.deadLetterTopic,
+    examined: 0,
+    matched: 0,
+    redriven: 0,
+    stillInvalid: 0,
+    dryRun: options.dryRun,
+    redrivenByTopic: {},
+    stillInvalidByReason: {},
+    noDestination: 0,
+    missingTopics: {},
+    durationMs: 0,
+  };
+  const bump = (counts: Record<string, number>, key: string, n = 1) => (counts[key] = (counts[key] ?? 0) + n);
+  const topicExists = new Map<string, Promise<boolean>>();
+  let lastProgress = started;
+
+  await deps.readToEnd(
+    options.deadLetterTopic,
+    async (letters) => {
+      const outgoing = new Map<string, Message[]>();
+      for (const letter of letters) {
+        if (options.signal?.aborted) break;
+        summary.examined += 1;
+        const decision = decideRedrive(letter, options);
+        if (decision.action === 'skip') continue;
+        summary.matched += 1;
+        if (decision.action === 'still-invalid') {
+          summary.stillInvalid += 1;
+          bump(summary.stillInvalidByReason, decision.reason);
+        } else if (decision.action === 'no-destination') {
+          summary.noDestination += 1;
+        } else {
+          const list = outgoing.get(decision.topic) ?? [];
+          list.push(decision.message);
+          outgoing.set(decision.topic, list);
+        }
+      }
+      for (const [topic, messages] of outgoing) {
+        if (!topicExists.has(topic)) topicExists.set(topic, deps.topicExists(topic));
+        if (!(await topicExists.get(topic))) {
+          bump(summary.missingTopics, topic, messages.length);
+          continue;
+        }
+        // A dead-letter batch is finished (sent and acknowledged) before the next is read,
+        // so an interrupt never leaves a letter half-handled.
+        for (const chunk of chunkMessages(messages, options.batchSize ?? 500)) {
+          if (!options.dryRun) await deps.send(topic, chunk);
+          summary.redriven += chunk.length;
+          bump(summary.redrivenByTopic, topic, chunk.length);
+        }
+      }
+      if (deps.onProgress && now() - lastProgress >= (options.progressIntervalMs ?? 1000)) {
+        lastProgress = now();
+        deps.onProgress(summary);
+      }
+    },
+    options.signal,
+  );
+  if (options.signal?.aborted) summary.status = 'interrupted';
+  summary.durationMs = now() - started;
+  return summary;
+}
