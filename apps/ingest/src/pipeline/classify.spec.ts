@@ -1,0 +1,63 @@
+import { createCloudEvent, validateEvent, type DomainEvent } from '@phoenix/domain';
+import { classify, entityKey, eventKey, type CurrentVersion } from './classify';
+
+function ev(id: string, time: string, seq?: number, entity = 'dsk_1', tenant = 'acme'): DomainEvent {
+  const result = validateEvent(
+    createCloudEvent({
+      id,
+      tenantId: tenant,
+      entityType: 'desk',
+      action: 'updated',
+      time,
+      data: { id: entity, floorId: 'f', label: id, features: [], bookable: true },
+      ...(seq === undefined ? {} : { seq }),
+    }),
+  );
+  if (!result.ok) throw new Error('bad fixture');
+  return result.event;
+}
+
+const current = (e: DomainEvent): [string, CurrentVersion] => [
+  entityKey(e.tenantId, e.entityType, e.entityId),
+  { timeMs: e.timeMs, seq: e.seq, id: e.id },
+];
+
+describe('classify', () => {
+  const v1 = ev('e1', '2026-01-01T00:00:00Z');
+  const v2 = ev('e2', '2026-01-02T00:00:00Z');
+  const v3 = ev('e3', '2026-01-03T00:00:00Z');
+
+  it('applies the newest version of each entity and supersedes the older ones in the batch', () => {
+    expect(classify([v2, v1, v3], new Set(), new Map())).toEqual(['superseded', 'superseded', 'applied']);
+  });
+
+  it('marks events already recorded, or repeated in the batch, as duplicates', () => {
+    expect(classify([v1, v2, v1], new Set([eventKey('acme', 'e2')]), new Map())).toEqual(['applied', 'duplicate', 'duplicate']);
+  });
+
+  it('supersedes versions older than the current row, and applies newer ones', () => {
+    expect(classify([v1], new Set(), new Map([current(v2)]))).toEqual(['superseded']);
+    expect(classify([v3], new Set(), new Map([current(v2)]))).toEqual(['applied']);
+  });
+
+  it('counts a replayed version that is already the current row as applied (crash between writes)', () => {
+    expect(classify([v2], new Set(), new Map([current(v2)]))).toEqual(['applied']);
+  });
+
+  it('keeps tenants and entities apart', () => {
+    const other = ev('e1', '2026-01-01T00:00:00Z', undefined, 'dsk_1', 'globex');
+    const otherEntity = ev('e9', '2025-01-01T00:00:00Z', undefined, 'dsk_2');
+    expect(classify([v3, other, otherEntity], new Set([eventKey('acme', 'e1')]), new Map([current(v2)]))).toEqual([
+      'applied',
+      'applied',
+      'applied',
+    ]);
+  });
+
+  it('breaks event-time ties by sequence, then event id', () => {
+    const a = ev('a', '2026-01-01T00:00:00Z', 2);
+    const b = ev('b', '2026-01-01T00:00:00Z', 1);
+    const c = ev('c', '2026-01-01T00:00:00Z', 2);
+    expect(classify([a, b, c], new Set(), new Map())).toEqual(['superseded', 'superseded', 'applied']);
+  });
+});
