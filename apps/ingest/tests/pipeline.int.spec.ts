@@ -10,6 +10,9 @@ import { normalise, snapshot } from './support/warehouse-snapshot';
  * The write semantics of DESIGN.md, through the real writer into the BigQuery emulator:
  * idempotent, order-insensitive, nothing silently dropped.
  */
+// The property runs several whole ingests against the emulator.
+jest.setTimeout(240_000);
+
 describe('warehouse writer against the emulator', () => {
   // A small world keeps each property run to a few seconds on the emulator.
   const stream = generateEventList({
