@@ -167,6 +167,10 @@ cmd_install() {
     log "venv up to date ($VENV)"
     return 0
   fi
+  # Replacing the venv under a running emulator would delete its interpreter and packages.
+  if live_pid >/dev/null; then
+    die "the emulator venv needs reinstalling (requirements changed) but the emulator is running from it; stop it first: tools/local/bigquery.sh stop"
+  fi
   log "creating venv $VENV and installing tools/local/bigquery/requirements.txt (about a minute)..."
   mkdir -p "$LOCAL_DIR"
   rm -rf "$VENV"

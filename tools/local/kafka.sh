@@ -98,6 +98,10 @@ cmd_install() {
     log "jars up to date in $LIBS_DIR"
     return 0
   fi
+  # Replacing the jars under a running broker would pull its classpath away.
+  if live_pid >/dev/null; then
+    die "the Kafka jars need reinstalling (tools/local/kafka/pom.xml changed) but the broker is running from them; stop it first: tools/local/kafka.sh stop"
+  fi
   command -v mvn >/dev/null || die "mvn not found (apt-get install maven)"
   require_java
   log "resolving Kafka jars with Maven (pom: tools/local/kafka/pom.xml)..."
