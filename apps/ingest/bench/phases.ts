@@ -2,14 +2,14 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import type { Logger } from 'pino';
-import { rawEventRow, versionRow, type QueryOptions, type Row, type Statement, type Warehouse } from '@phoenix/bq';
+import { type QueryOptions, type Row, type Statement, type Warehouse } from '@phoenix/bq';
 import type { DomainEvent } from '@phoenix/domain';
 import { createIngestor, type PartitionTally } from '../src/ingestor';
 import { createMetrics } from '../src/metrics';
 import { classify, type CurrentVersion, type EventOutcome } from '../src/pipeline/classify';
 import { decode, type ConsumedMessage, type Decoded } from '../src/pipeline/decode';
 import { createEnricher } from '../src/pipeline/enrichment';
-import { createWarehouseWriter, traceIdOf, type WarehouseWriter } from '../src/pipeline/writer';
+import { buildRows, createWarehouseWriter, type WarehouseWriter } from '../src/pipeline/writer';
 import { createTracing } from '../src/tracing';
 import { createStageTimer, type Measurement, type Meter } from './measure';
 
@@ -102,9 +102,8 @@ type EventItem = Extract<Decoded, { kind: 'event' }>;
  * warehouse: the lane's chunking and ConsumedMessage mapping, `decode` (UTF-8, JSON,
  * validation), `classify` against an empty warehouse, the enricher's `prepare` and
  * `columnsFor` on a warm cache, and the rows the writer builds (history and current
- * version rows with enrichment columns, events_raw rows). This mirrors
- * createWarehouseWriter's write() steps 2–5 with the warehouse calls left out; if the
- * writer changes, change this with it.
+ * version rows with enrichment columns, events_raw rows) through the writer's own
+ * `buildRows`. Only the warehouse calls are left out.
  */
 export async function measurePipelineCpu(
   target: ConsumeTarget,
@@ -140,8 +139,8 @@ export async function measurePipelineCpu(
 
     const enrichment = await stages.timeAsync('enrich', () => enricher.prepare(applied.map((i) => i.event)));
     // The writer calls columnsFor while building current rows; here it is timed as enrichment.
-    const columns = stages.time('enrich', () => new Map(applied.map((item) => [item, enrichment.columnsFor(item.event)])));
-    for (const c of columns.values()) {
+    const columnsByEvent = stages.time('enrich', () => new Map(applied.map((item) => [item.event, enrichment.columnsFor(item.event)])));
+    for (const c of columnsByEvent.values()) {
       if ('enriched' in c) {
         tally.enrichable++;
         if (c['enriched'] === true) tally.enriched++;
@@ -149,25 +148,9 @@ export async function measurePipelineCpu(
     }
 
     stages.time('rows', () => {
-      const recordedAt = new Date().toISOString();
-      for (const group of groupBy(fresh, (i) => i.event.entityType).values()) {
-        const history = group.map((i) => versionRow(i.event, recordedAt));
-        const winners = group
-          .filter((i) => outcomeOf.get(i) === 'applied')
-          .map((i) => ({ ...versionRow(i.event, recordedAt), ...columns.get(i) }));
-        tally.rows += history.length + winners.length;
-      }
-      const raw = fresh.map((i) =>
-        rawEventRow(i.event, {
-          payload: (i.message.value as Buffer).toString('utf8'),
-          position: i.message,
-          traceId: traceIdOf(i.traceparent),
-          receivedAt: i.message.receivedAt,
-          recordedAt,
-          outcome: outcomeOf.get(i) === 'applied' ? 'applied' : 'superseded',
-        }),
-      );
-      tally.rows += raw.length;
+      const planned = buildRows(fresh, outcomeOf, (event) => columnsByEvent.get(event) ?? {}, new Date().toISOString());
+      for (const { history, current } of planned.versions.values()) tally.rows += history.length + current.length;
+      tally.rows += planned.raw.length;
     });
   }
 
@@ -383,15 +366,4 @@ function readGroup(statement: Statement): string {
   if (/^SELECT \*/.test(text)) return 'SELECT reference rows (enrichment misses)';
   if (/\.events_raw`/.test(text)) return 'SELECT recorded event ids (events_raw)';
   return 'SELECT current versions (<entity>_current)';
-}
-
-function groupBy<T, K>(items: readonly T[], keyOf: (item: T) => K): Map<K, T[]> {
-  const groups = new Map<K, T[]>();
-  for (const item of items) {
-    const key = keyOf(item);
-    const group = groups.get(key);
-    if (group) group.push(item);
-    else groups.set(key, [item]);
-  }
-  return groups;
 }

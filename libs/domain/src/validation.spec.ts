@@ -1,4 +1,12 @@
-import { createCloudEvent, generateEventList, validateEvent, formatProblem, type ValidationProblem } from './index';
+import {
+  createCloudEvent,
+  generateEventList,
+  isRealDate,
+  isRealTimestamp,
+  validateEvent,
+  formatProblem,
+  type ValidationProblem,
+} from './index';
 
 const booking = {
   id: 'dbk_1',
@@ -192,5 +200,46 @@ describe('validateEvent', () => {
     expect(formatProblem({ code: 'INVALID_FIELD', path: '/data/deskId', message: 'must not be empty' })).toBe(
       'INVALID_FIELD /data/deskId: must not be empty',
     );
+  });
+});
+
+describe('isRealTimestamp and isRealDate', () => {
+  it.each([
+    ['2026-01-05T09:00:00Z', true],
+    ['2026-01-05T09:00:00.123Z', true],
+    ['2026-01-05T09:00:00.123456789+05:30', true],
+    ['2026-01-05t09:00:00z', true],
+    ['2024-02-29T00:00:00-08:00', true],
+    ['2000-02-29T23:59:59Z', true],
+    ['1900-02-29T00:00:00Z', false],
+    ['2026-02-29T00:00:00Z', false],
+    ['2026-04-31T00:00:00Z', false],
+    ['2026-13-01T00:00:00Z', false],
+    ['2026-01-05T24:00:00Z', false],
+    ['2026-01-05T09:60:00Z', false],
+    ['2026-01-05T09:00:60Z', false],
+    ['2026-01-05T09:00:00', false],
+    ['2026-01-05T09:00:00.Z', false],
+    ['2026-01-05T09:00:00.1234567890Z', false],
+    ['2026-01-05T09:00:00+5:30', false],
+    ['2026-01-05T09:00:00+24:00', false],
+    ['2026-01-05T09:00:00Zjunk', false],
+    ['1899-12-31T23:59:59Z', false],
+    ['0000-01-01T00:00:00Z', false],
+    ['2026-1-05T09:00:00Z', false],
+    ['', false],
+  ])('%s → %s', (value, expected) => {
+    expect(isRealTimestamp(value)).toBe(expected);
+  });
+
+  it('checks calendar dates the same way', () => {
+    expect(['2026-01-05', '2028-02-29'].map(isRealDate)).toEqual([true, true]);
+    expect(['2026-02-29', '2026-00-10', '2026-1-5', '1899-01-01', '2026-01-05T00'].map(isRealDate)).toEqual([
+      false,
+      false,
+      false,
+      false,
+      false,
+    ]);
   });
 });

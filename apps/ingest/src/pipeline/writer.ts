@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { DomainEvent } from '@phoenix/domain';
+import type { DomainEvent, EntityType } from '@phoenix/domain';
 import {
   appendHistoryStatement,
   currentTableName,
@@ -12,7 +12,9 @@ import {
   recordedEventsQuery,
   upsertCurrentStatement,
   versionRow,
+  type RawEventRow,
   type Statement,
+  type VersionRow,
   type Warehouse,
 } from '@phoenix/bq';
 import type { IngestMetrics } from '../metrics';
@@ -26,7 +28,7 @@ export interface WrittenBatch {
   outcomes: (EventOutcome | 'dead_lettered')[];
 }
 
-type EventItem = Extract<Decoded, { kind: 'event' }>;
+export type EventItem = Extract<Decoded, { kind: 'event' }>;
 type DeadItem = Extract<Decoded, { kind: 'dead' }>;
 
 /**
@@ -115,32 +117,16 @@ export function createWarehouseWriter(deps: { warehouse: Warehouse; metrics: Ing
     const applied = fresh.filter((item) => outcomeOf.get(item) === 'applied');
 
     const enrichment = await enricher.prepare(applied.map((i) => i.event));
-    for (const [entityType, group] of groupBy(fresh, (i) => i.event.entityType)) {
-      const rows = group.map((i) => versionRow(i.event, recordedAt));
-      await run(historyTableName(entityType), 'merge', appendHistoryStatement(warehouse, entityType, rows));
-      const winners = group
-        .filter((i) => outcomeOf.get(i) === 'applied')
-        .map((i) => ({ ...versionRow(i.event, recordedAt), ...enrichment.columnsFor(i.event) }));
-      if (winners.length > 0) await run(currentTableName(entityType), 'merge', upsertCurrentStatement(warehouse, entityType, winners));
+    const rows = buildRows(fresh, outcomeOf, (event) => enrichment.columnsFor(event), recordedAt);
+    for (const [entityType, { history, current }] of rows.versions) {
+      await run(historyTableName(entityType), 'merge', appendHistoryStatement(warehouse, entityType, history));
+      if (current.length > 0) await run(currentTableName(entityType), 'merge', upsertCurrentStatement(warehouse, entityType, current));
     }
     await enricher.afterWrite(
       applied.map((i) => i.event),
       (table, statement) => run(table, 'enrich', statement),
     );
-
-    if (fresh.length > 0) {
-      const rows = fresh.map((i) =>
-        rawEventRow(i.event, {
-          payload: (i.message.value as Buffer).toString('utf8'),
-          position: i.message,
-          traceId: traceIdOf(i.traceparent),
-          receivedAt: i.message.receivedAt,
-          recordedAt,
-          outcome: outcomeOf.get(i) === 'applied' ? 'applied' : 'superseded',
-        }),
-      );
-      await run('events_raw', 'merge', insertRawEventsStatement(warehouse, rows));
-    }
+    if (rows.raw.length > 0) await run('events_raw', 'merge', insertRawEventsStatement(warehouse, rows.raw));
 
     let next = 0;
     return { outcomes: batch.map((d) => (d.kind === 'dead' ? 'dead_lettered' : (outcomes[next++] as EventOutcome))) };
@@ -150,6 +136,50 @@ export function createWarehouseWriter(deps: { warehouse: Warehouse; metrics: Ing
 }
 
 export type WarehouseWriter = ReturnType<typeof createWarehouseWriter>;
+
+export interface PlannedRows {
+  /** Per entity type: every new version (history) and the newest ones with enrichment (current). */
+  versions: Map<EntityType, { history: VersionRow[]; current: VersionRow[] }>;
+  /** One events_raw row per new event. */
+  raw: RawEventRow[];
+}
+
+/**
+ * The rows a batch writes, from its classified events: pure CPU work, shared by the
+ * writer and the benchmark (tools/bench/ingest) so both measure the same code.
+ */
+export function buildRows(
+  fresh: readonly EventItem[],
+  outcomeOf: ReadonlyMap<EventItem, EventOutcome>,
+  columnsFor: (event: DomainEvent) => Record<string, unknown>,
+  recordedAt: string,
+): PlannedRows {
+  const versions = new Map<EntityType, { history: VersionRow[]; current: VersionRow[] }>();
+  const raw: RawEventRow[] = [];
+  for (const item of fresh) {
+    const applied = outcomeOf.get(item) === 'applied';
+    const row = versionRow(item.event, recordedAt);
+    let rows = versions.get(item.event.entityType);
+    if (!rows) {
+      rows = { history: [], current: [] };
+      versions.set(item.event.entityType, rows);
+    }
+    rows.history.push(row);
+    // The current row is the history row plus enrichment (a copy: the history row is its own parameter).
+    if (applied) rows.current.push({ ...row, ...columnsFor(item.event) });
+    raw.push(
+      rawEventRow(item.event, {
+        payload: (item.message.value as Buffer).toString('utf8'),
+        position: item.message,
+        traceId: traceIdOf(item.traceparent),
+        receivedAt: item.message.receivedAt,
+        recordedAt,
+        outcome: applied ? 'applied' : 'superseded',
+      }),
+    );
+  }
+  return { versions, raw };
+}
 
 function groupBy<T, K>(items: readonly T[], keyOf: (item: T) => K): Map<K, T[]> {
   const groups = new Map<K, T[]>();
@@ -171,8 +201,14 @@ function headersAsText(headers: Decoded['message']['headers']): Record<string, s
   return out;
 }
 
+const HEX = /^[0-9a-f]+$/;
+const ZERO_TRACE = '0'.repeat(32);
+
 /** `00-<trace id>-<span id>-<flags>` → the trace id, if the header is well formed. */
 export function traceIdOf(traceparent: string | undefined): string | null {
-  const match = traceparent ? /^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$/.exec(traceparent) : null;
-  return match && match[1] !== '0'.repeat(32) ? (match[1] as string) : null;
+  if (traceparent?.length !== 55 || traceparent[2] !== '-' || traceparent[35] !== '-' || traceparent[52] !== '-') return null;
+  const traceId = traceparent.slice(3, 35);
+  return traceId !== ZERO_TRACE && HEX.test(traceparent.slice(0, 2) + traceId + traceparent.slice(36, 52) + traceparent.slice(53))
+    ? traceId
+    : null;
 }
