@@ -103,7 +103,12 @@ async function describeTable(table: Table): Promise<ExistingTable | undefined> {
 }
 
 /** Applies one action; false when a create found the table already there (409). */
-async function apply(warehouse: Warehouse, action: MigrationAction, existing: ExistingTable | undefined, progress: (m: string) => void): Promise<boolean> {
+async function apply(
+  warehouse: Warehouse,
+  action: MigrationAction,
+  existing: ExistingTable | undefined,
+  progress: (m: string) => void,
+): Promise<boolean> {
   const table = warehouse[RAW_CLIENT].dataset(warehouse.config.datasetId).table(action.table.name);
   try {
     if (action.kind === 'create-table') {
@@ -130,7 +135,9 @@ async function apply(warehouse: Warehouse, action: MigrationAction, existing: Ex
     // Existing columns keep their order (ADD COLUMN appends); new ones follow in schema order.
     const declared = new Map(action.table.columns.map((c) => [c.name, c]));
     const fields = [
-      ...(existing?.columns ?? []).map((c) => toField(declared.get(c.name) ?? { name: c.name, type: c.type as ColumnType, mode: c.mode as ColumnSpec['mode'], description: '' })),
+      ...(existing?.columns ?? []).map((c) =>
+        toField(declared.get(c.name) ?? { name: c.name, type: c.type as ColumnType, mode: c.mode as ColumnSpec['mode'], description: '' }),
+      ),
       ...action.addColumns.map(toField),
     ];
     await table.setMetadata({ schema: { fields } });

@@ -20,7 +20,10 @@ export async function dropTestDataset(warehouse: Warehouse): Promise<void> {
 }
 
 /** BigQuery's metadata of a table (schema, partitioning, clustering) as the API reports it. */
-export async function tableMetadata(warehouse: Warehouse, table: string): Promise<{
+export async function tableMetadata(
+  warehouse: Warehouse,
+  table: string,
+): Promise<{
   schema: { fields: { name: string; type: string; mode?: string }[] };
   timePartitioning?: { type: string; field?: string };
   clustering?: { fields: string[] };

@@ -1,5 +1,5 @@
 import type { DomainEvent, EntityStateByType, EntityType } from '@phoenix/domain';
-import { currentTableName, enrichmentStatement, param, sql, type Statement, type Warehouse } from '@phoenix/bq';
+import { currentTableName, enrichmentStatement, param, sql, type ReferenceChanges, type Statement, type Warehouse } from '@phoenix/bq';
 
 /**
  * Reference-data enrichment of bookings and visits (what StateFun's functions did):
@@ -9,8 +9,9 @@ import { currentTableName, enrichmentStatement, param, sql, type Statement, type
  * events keep fresh (write-through) and that loads misses from the current tables in
  * one query per entity type per round. A booking whose references have not arrived is
  * still written, with `enriched = false`; when reference events are applied, one MERGE
- * per booking table recomputes enrichment from the current tables for the tenants
- * concerned, which completes those rows and carries renames to existing bookings.
+ * per affected booking table recomputes enrichment from the current tables for the rows
+ * that reference what changed, which completes those rows and carries renames to
+ * existing bookings.
  * Across several ingest instances a cached entry can be stale for up to `ttlMs`.
  */
 export interface Enricher {
@@ -30,7 +31,8 @@ interface RefValue {
   team: { name: string };
 }
 const REF_TYPES: readonly RefType[] = ['desk', 'room', 'floor', 'building', 'member', 'team'];
-const ENRICHED_TYPES: readonly EntityType[] = ['desk_booking', 'room_booking', 'visit'];
+const ENRICHED_TYPES = ['desk_booking', 'room_booking', 'visit'] as const;
+const isEnriched = (type: EntityType): boolean => (ENRICHED_TYPES as readonly EntityType[]).includes(type);
 
 // How a reference type's current row becomes a cache entry.
 const REF_FROM_ROW: { [K in RefType]: (row: Record<string, unknown>) => RefValue[K] } = {
@@ -145,7 +147,7 @@ export function createEnricher(deps: { warehouse: Warehouse; ttlMs?: number; max
   }
 
   function columnsFor(event: DomainEvent): Record<string, unknown> {
-    if (!ENRICHED_TYPES.includes(event.entityType)) return {};
+    if (!isEnriched(event.entityType)) return {};
     if (event.tombstone) return { enriched: null };
     const t = event.tenantId;
     const member = get('member', t, memberOf(event));
@@ -181,17 +183,30 @@ export function createEnricher(deps: { warehouse: Warehouse; ttlMs?: number; max
       // The batch's own reference changes first (write-through), then whatever is missing.
       for (const e of events)
         if ((REF_TYPES as readonly string[]).includes(e.entityType)) put(e.entityType as RefType, e.tenantId, e.entityId, fromEvent(e));
-      await resolve(events.filter((e) => ENRICHED_TYPES.includes(e.entityType) && !e.tombstone));
+      await resolve(events.filter((e) => isEnriched(e.entityType) && !e.tombstone));
       return { columnsFor };
     },
     async afterWrite(applied, run) {
-      const tenants = [...new Set(applied.filter((e) => (REF_TYPES as readonly string[]).includes(e.entityType)).map((e) => e.tenantId))];
-      if (tenants.length === 0) return;
+      const references = applied.filter((e) => (REF_TYPES as readonly string[]).includes(e.entityType));
+      if (references.length === 0) return;
+      const ids = (type: RefType) => [...new Set(references.filter((e) => e.entityType === type).map((e) => e.entityId))];
+      const changed: ReferenceChanges = {
+        tenants: [...new Set(references.map((e) => e.tenantId))],
+        desk: ids('desk'),
+        room: ids('room'),
+        floor: ids('floor'),
+        building: ids('building'),
+        member: ids('member'),
+        team: ids('team'),
+      };
+      // Only the tables whose enrichment can depend on what changed.
+      const affects: Record<(typeof ENRICHED_TYPES)[number], boolean> = {
+        desk_booking: ['desk', 'floor', 'building', 'member', 'team'].some((t) => changed[t as RefType].length > 0),
+        room_booking: ['room', 'floor', 'building', 'member', 'team'].some((t) => changed[t as RefType].length > 0),
+        visit: ['building', 'member', 'team'].some((t) => changed[t as RefType].length > 0),
+      };
       for (const entityType of ENRICHED_TYPES) {
-        await run(
-          currentTableName(entityType),
-          enrichmentStatement(warehouse, entityType as 'desk_booking' | 'room_booking' | 'visit', tenants),
-        );
+        if (affects[entityType]) await run(currentTableName(entityType), enrichmentStatement(warehouse, entityType, changed));
       }
     },
   };
