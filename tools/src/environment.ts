@@ -1,8 +1,7 @@
-import { z } from 'zod';
 import { parseConfig } from '@phoenix/domain';
 import { warehouseEnvironment } from '@phoenix/bq';
 
 /** The only place the tools read process.env: the same warehouse variables as the apps. */
 export function loadToolsEnvironment(env: Readonly<Record<string, string | undefined>> = process.env) {
-  return parseConfig({ warehouse: warehouseEnvironment, tools: z.object({ NO_COLOR: z.string().optional() }) }, env);
+  return parseConfig({ warehouse: warehouseEnvironment }, env);
 }

@@ -28,12 +28,8 @@ export function createKafka(config: KafkaConnectionConfig, logger: Logger): Kafk
   }
   if (config.sasl) {
     const { mechanism, username, password } = config.sasl;
-    kafkaConfig.sasl =
-      mechanism === 'plain'
-        ? { mechanism, username, password }
-        : mechanism === 'scram-sha-256'
-          ? { mechanism, username, password }
-          : { mechanism, username, password };
+    // kafkajs types SASL per mechanism; the three share this shape.
+    kafkaConfig.sasl = { mechanism, username, password } as KafkaConfig['sasl'];
   }
   return new Kafka(kafkaConfig);
 }

@@ -1,12 +1,13 @@
 import pino, { type DestinationStream, type Logger } from 'pino';
+import { PERSONAL_DATA_FIELDS } from '@phoenix/domain';
 
 // Personal data must never reach a log line, even by accident (DESIGN.md): pino
 // censors these paths wherever an event's data or an entity state is logged.
-const PERSONAL_DATA_PATHS = ['email', 'displayName', 'visitorName', 'visitorEmail'].flatMap((field) => [
+const PERSONAL_DATA_PATHS = [...new Set(Object.values(PERSONAL_DATA_FIELDS).flat())].flatMap((field) => [
   field,
   `*.${field}`,
-  `data.${field}`,
-  `*.data.${field}`,
+  `*.*.${field}`,
+  `*.*.*.${field}`,
 ]);
 
 /** JSON logs on stdout; ids go in fields, never into the message text. */

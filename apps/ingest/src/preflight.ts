@@ -4,7 +4,7 @@ import type { Warehouse } from '@phoenix/bq';
 
 export interface PreflightReport {
   kafka: { brokers: number; topics: Record<string, { partitions: number } | 'missing'> };
-  warehouse: { dataset: string; reachable: boolean; missingTables: string[] };
+  warehouse: { dataset: string; missingTables: string[] };
 }
 
 /**
@@ -36,7 +36,6 @@ export async function preflight(deps: {
       kafka: { brokers: cluster.brokers.length, topics },
       warehouse: {
         dataset: `${projectId}.${datasetId}`,
-        reachable: true,
         missingTables: deps.requiredTables.filter((t) => !tables.has(t)),
       },
     };
