@@ -75,11 +75,13 @@ export function createEnricher(deps: { warehouse: Warehouse; ttlMs?: number; max
   // key: type \0 tenant \0 id → value (null = known not to exist / deleted)
   const cache = new Map<string, { value: RefValue[RefType] | null; expires: number }>();
   const keyOf = (type: RefType, tenant: string, id: string) => `${type}\u0000${tenant}\u0000${id}`;
+  // Read once per prepare(): a batch's lookups all see the same clock.
+  let clock = now();
 
   function put(type: RefType, tenant: string, id: string, value: RefValue[RefType] | null): void {
     const key = keyOf(type, tenant, id);
     cache.delete(key);
-    cache.set(key, { value, expires: now() + ttlMs });
+    cache.set(key, { value, expires: clock + ttlMs });
     // Map keeps insertion order: the first key is the least recently written.
     while (cache.size > maxEntries) cache.delete(cache.keys().next().value as string);
   }
@@ -87,7 +89,7 @@ export function createEnricher(deps: { warehouse: Warehouse; ttlMs?: number; max
   function get<K extends RefType>(type: K, tenant: string, id: string | null | undefined): RefValue[K] | null | undefined {
     if (!id) return null;
     const hit = cache.get(keyOf(type, tenant, id));
-    if (!hit || hit.expires < now()) return undefined;
+    if (!hit || hit.expires < clock) return undefined;
     return hit.value as RefValue[K] | null;
   }
 
@@ -180,6 +182,7 @@ export function createEnricher(deps: { warehouse: Warehouse; ttlMs?: number; max
 
   return {
     async prepare(events) {
+      clock = now();
       // The batch's own reference changes first (write-through), then whatever is missing.
       for (const e of events)
         if ((REF_TYPES as readonly string[]).includes(e.entityType)) put(e.entityType as RefType, e.tenantId, e.entityId, fromEvent(e));
