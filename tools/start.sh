@@ -37,5 +37,7 @@ Phoenix's local platform is up:
 
 Use them from a shell:   eval "\$(bash tools/local/services.sh env)"
 Stop them:               npm run services:down
-The ingest pipeline, subgraphs and gateway are not built yet (issues #3-#5).
+Run the ingest:         npm run ingest     (docs/ingest.md; metrics on http://127.0.0.1:9464/metrics)
+Backfill a file:        npm run import -- <file.ndjson>   (docs/backfill.md)
+The subgraphs and the gateway are not built yet (issues #4, #5).
 MSG
