@@ -181,7 +181,8 @@ export function isEntityType(value: string): value is EntityType {
 }
 
 const knownZones = new Set<string>(Intl.supportedValuesOf('timeZone'));
-function isKnownTimeZone(value: string): boolean {
+/** True for an IANA time zone name the runtime knows. */
+export function isKnownTimeZone(value: string): boolean {
   // supportedValuesOf lists canonical names only; UTC and aliases are still valid zones.
   if (knownZones.has(value)) return true;
   try {

@@ -1,5 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import { z } from 'zod';
+import { fastParse } from './fast-path';
 import { BOOKING_STATUSES, ENTITY_SCHEMAS, entityId, isRealTimestamp, type EntityType } from './entities';
 import { EVENT_TYPES, LIFECYCLE_ACTIONS, type DomainEvent, type EventAction, type Tombstone } from './events';
 
@@ -212,6 +213,13 @@ function validateEnvelope(env: Record<string, unknown>): ValidationResult {
 }
 
 function validateData(entityType: EntityType, action: EventAction, data: Record<string, unknown>, problems: ValidationProblem[]): unknown {
+  // Valid events skip zod; anything the fast check is unsure of gets zod's full report.
+  const fast = action === 'deleted' ? undefined : fastParse(entityType, data);
+  if (fast) {
+    const before = problems.length;
+    crossFieldProblems(action, data, problems);
+    return problems.length === before ? fast : undefined;
+  }
   const schema = action === 'deleted' ? TombstoneSchema : ENTITY_SCHEMAS[entityType];
   const parsed = schema.safeParse(data);
   const before = problems.length;
@@ -272,7 +280,7 @@ function isEntityId(value: string): boolean {
 
 /** Already what toISOString() would print (e.g. 2026-01-05T09:00:00.000Z): no need to rebuild it. */
 function isCanonicalUtc(value: string): boolean {
-  return value.length === 24 && value.charCodeAt(23) === 90 /* Z */ && value.charCodeAt(19) === 46 /* . */;
+  return value.length === 24 && value.charCodeAt(23) === 90 /* Z */ && value.charCodeAt(19) === 46; /* . */
 }
 
 function requiredString(env: Record<string, unknown>, key: string, problems: ValidationProblem[]): string | undefined {
