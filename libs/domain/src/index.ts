@@ -11,3 +11,4 @@ export { generateEvents, generateEventList } from './generator/generator';
 export type { GeneratorOptions, GeneratedMessage, GeneratedKind } from './generator/generator';
 export { Random } from './generator/random';
 export * from './config';
+export * from './request-context';
