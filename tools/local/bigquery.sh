@@ -61,6 +61,8 @@ READY_URL="http://127.0.0.1:$PORT/bigquery/v2/projects/$PROJECT/datasets"
 
 log() { printf '[bigquery.sh] %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
+# shellcheck source=tools/local/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 # ---------------------------------------------------------------- helpers
 
@@ -74,14 +76,7 @@ installed() {
     && compgen -G "$DUCKDB_HOME/.duckdb/extensions/v*/*/spatial.duckdb_extension" >/dev/null
 }
 
-ensure_dir() { # state dir, self-ignored by git even without a root .gitignore entry
-  mkdir -p "$BQ_DIR"
-  [[ -f "$BQ_DIR/.gitignore" ]] || echo '*' >"$BQ_DIR/.gitignore"
-}
-
-port_open() { # port_open PORT -> 0 if something accepts TCP on 127.0.0.1:PORT
-  (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
-}
+ensure_dir() { ensure_state_dir "$BQ_DIR"; }
 
 rest_ready() { # a real API call, not just an open port
   local body
@@ -94,16 +89,8 @@ print(urllib.request.urlopen(sys.argv[1], timeout=3).read().decode())' "$READY_U
   [[ "$body" == *'bigquery#datasetList'* ]]
 }
 
-# Prints the emulator pid if the pid file points at a live emulator of ours.
-live_pid() {
-  [[ -f "$PID_FILE" ]] || return 1
-  local pid
-  pid="$(tr -dc '0-9' <"$PID_FILE")"
-  [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null || return 1
-  # Guard against pid reuse: must be our venv's bqemulator.
-  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF "$VENV/bin/bqemulator start" || return 1
-  echo "$pid"
-}
+# Prints the emulator pid if the pid file points at our venv's bqemulator (the command-line check guards against pid reuse).
+live_pid() { pid_from_file "$PID_FILE" "$VENV/bin/bqemulator start"; }
 
 this_run_log() { # this_run_log N -> last N lines of the current run's log
   local from=1
@@ -290,17 +277,7 @@ cmd_stop() {
     log "not running"
     return 0
   fi
-  log "stopping bqemulator (pid $pid)..."
-  kill -TERM "$pid" 2>/dev/null || true
-  local deadline=$((SECONDS + STOP_TIMEOUT))
-  while kill -0 "$pid" 2>/dev/null && ((SECONDS < deadline)); do
-    sleep 0.2
-  done
-  if kill -0 "$pid" 2>/dev/null; then
-    log "still alive after ${STOP_TIMEOUT}s; sending SIGKILL"
-    kill -KILL "$pid" 2>/dev/null || true
-    sleep 0.5
-  fi
+  stop_pid "$pid" "$STOP_TIMEOUT" bqemulator
   rm -f "$PID_FILE"
   log "stopped"
 }

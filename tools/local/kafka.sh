@@ -48,6 +48,8 @@ fi
 
 log() { printf '[kafka.sh] %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
+# shellcheck source=tools/local/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 # ---------------------------------------------------------------- helpers
 
@@ -58,30 +60,16 @@ require_java() {
 
 pom_hash() { sha256sum "$POM" | cut -d' ' -f1; }
 
-ensure_dir() { # state dir, self-ignored by git even without a root .gitignore entry
-  mkdir -p "$KAFKA_DIR"
-  [[ -f "$KAFKA_DIR/.gitignore" ]] || echo '*' >"$KAFKA_DIR/.gitignore"
-}
+ensure_dir() { ensure_state_dir "$KAFKA_DIR"; }
 
 installed() {
   compgen -G "$LIBS_DIR/kafka_2.13-*.jar" >/dev/null \
     && [[ -f "$HASH_FILE" && "$(cat "$HASH_FILE")" == "$(pom_hash)" ]]
 }
 
-port_open() { # port_open PORT -> 0 if something accepts TCP on 127.0.0.1:PORT
-  (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
-}
-
-# Prints the broker pid if the pid file points at a live broker of ours.
-live_pid() {
-  [[ -f "$PID_FILE" ]] || return 1
-  local pid
-  pid="$(tr -dc '0-9' <"$PID_FILE")"
-  [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null || return 1
-  # Guard against pid reuse: must be our kafka.Kafka with our server.properties.
-  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF "kafka.Kafka $PROPS" || return 1
-  echo "$pid"
-}
+# Prints the broker pid if the pid file points at our kafka.Kafka with our server.properties
+# (the command-line check guards against pid reuse).
+live_pid() { pid_from_file "$PID_FILE" "kafka.Kafka $PROPS"; }
 
 # Run a Kafka CLI class with the quiet tools logging config.
 kafka_tool() {
@@ -302,17 +290,7 @@ cmd_stop() {
     log "not running"
     return 0
   fi
-  log "stopping Kafka (pid $pid)..."
-  kill -TERM "$pid" 2>/dev/null || true
-  local deadline=$((SECONDS + 30))
-  while kill -0 "$pid" 2>/dev/null && ((SECONDS < deadline)); do
-    sleep 0.2
-  done
-  if kill -0 "$pid" 2>/dev/null; then
-    log "still alive after 30s; sending SIGKILL"
-    kill -KILL "$pid" 2>/dev/null || true
-    sleep 0.5
-  fi
+  stop_pid "$pid" 30 Kafka
   rm -f "$PID_FILE"
   log "stopped"
 }
