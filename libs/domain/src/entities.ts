@@ -155,7 +155,8 @@ export interface EntityStateByType {
 }
 export type EntityState = EntityStateByType[EntityType];
 
-export const ENTITY_SCHEMAS: { readonly [K in EntityType]: z.ZodType<EntityStateByType[K]> } = {
+// `satisfies` keeps each schema's own type, so callers can read its `.shape`.
+export const ENTITY_SCHEMAS = {
   building: BuildingSchema,
   floor: FloorSchema,
   desk: DeskSchema,
@@ -165,7 +166,7 @@ export const ENTITY_SCHEMAS: { readonly [K in EntityType]: z.ZodType<EntityState
   desk_booking: DeskBookingSchema,
   room_booking: RoomBookingSchema,
   visit: VisitSchema,
-};
+} as const satisfies { readonly [K in EntityType]: z.ZodType<EntityStateByType[K]> };
 
 /** Entity types whose events include the booking lifecycle (checked in, cancelled, no-show, completed). */
 export const LIFECYCLE_ENTITY_TYPES: ReadonlySet<EntityType> = new Set(['desk_booking', 'room_booking', 'visit']);

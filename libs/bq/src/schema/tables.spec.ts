@@ -1,34 +1,11 @@
-import {
-  BuildingSchema,
-  DeskBookingSchema,
-  DeskSchema,
-  FloorSchema,
-  MemberSchema,
-  RoomBookingSchema,
-  RoomSchema,
-  TeamSchema,
-  VisitSchema,
-  ENTITY_TYPES,
-} from '@phoenix/domain';
+import { ENTITY_SCHEMAS, ENTITY_TYPES } from '@phoenix/domain';
 import { ENTITY_COLUMNS, WAREHOUSE_TABLES, currentTableName, historyTableName } from './tables';
 
 const snake = (name: string) => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
 describe('warehouse schema', () => {
-  const schemas = {
-    building: BuildingSchema,
-    floor: FloorSchema,
-    desk: DeskSchema,
-    room: RoomSchema,
-    team: TeamSchema,
-    member: MemberSchema,
-    desk_booking: DeskBookingSchema,
-    room_booking: RoomBookingSchema,
-    visit: VisitSchema,
-  };
-
   it.each(ENTITY_TYPES)('has exactly one column for every field of %s (besides id)', (entityType) => {
-    const fields = Object.keys(schemas[entityType].shape)
+    const fields = Object.keys(ENTITY_SCHEMAS[entityType].shape)
       .filter((f) => f !== 'id')
       .map(snake)
       .sort();
