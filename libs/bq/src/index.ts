@@ -36,3 +36,6 @@ export {
   latestPerEntity,
   isNewerVersion,
 } from './writes';
+// Reads: every statement the subgraphs run, tenant-scoped by construction.
+export * from './reads/current';
+export * from './reads/history';
