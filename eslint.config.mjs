@@ -30,13 +30,19 @@ export default [
             // type: what a project is, and therefore what it may build on.
             {
               sourceTag: 'type:app',
-              onlyDependOnLibsWithTags: ['type:domain', 'type:data-access'],
+              onlyDependOnLibsWithTags: ['type:domain', 'type:data-access', 'type:runtime'],
               // Apps reach the warehouse only through libs/bq.
               bannedExternalImports: ['@google-cloud/*', 'google-auth-library'],
             },
             {
               sourceTag: 'type:tooling',
-              onlyDependOnLibsWithTags: ['type:domain', 'type:data-access'],
+              onlyDependOnLibsWithTags: ['type:domain', 'type:data-access', 'type:runtime'],
+              bannedExternalImports: ['@google-cloud/*', 'google-auth-library'],
+            },
+            {
+              // Service plumbing (logging, HTTP, GraphQL serving) that apps compose.
+              sourceTag: 'type:runtime',
+              onlyDependOnLibsWithTags: ['type:domain', 'type:data-access', 'type:runtime'],
               bannedExternalImports: ['@google-cloud/*', 'google-auth-library'],
             },
             {
@@ -48,7 +54,16 @@ export default [
               sourceTag: 'type:domain',
               onlyDependOnLibsWithTags: ['type:domain'],
               // The domain is pure: no I/O clients, no server frameworks.
-              bannedExternalImports: ['kafkajs', '@google-cloud/*', 'google-auth-library', 'graphql', '@apollo/*', 'pino', 'undici', 'ioredis'],
+              bannedExternalImports: [
+                'kafkajs',
+                '@google-cloud/*',
+                'google-auth-library',
+                'graphql',
+                '@apollo/*',
+                'pino',
+                'undici',
+                'ioredis',
+              ],
             },
             // scope: which part of the platform a project belongs to.
             { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
@@ -59,7 +74,7 @@ export default [
             },
             {
               sourceTag: 'scope:api',
-              onlyDependOnLibsWithTags: ['scope:shared'],
+              onlyDependOnLibsWithTags: ['scope:shared', 'scope:api'],
               bannedExternalImports: ['kafkajs', '@google-cloud/*', '@apollo/gateway'],
             },
             {

@@ -54,6 +54,15 @@ export function tableRef(projectId: string, datasetId: string, table: string): S
   return SqlFragment.trusted(`\`${projectId}.${datasetId}.${table}\``);
 }
 
+/**
+ * A reference to a named parameter, `@name`, for statements whose parameter names are
+ * generated (one per filter). The name is an identifier, never a value.
+ */
+export function paramRef(name: string): SqlFragment {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new TypeError(`not a valid parameter name: ${JSON.stringify(name)}`);
+  return SqlFragment.trusted(`@${name}`);
+}
+
 /** Joins fragments, e.g. a column list. */
 export function join(parts: readonly SqlFragment[], separator = ', '): SqlFragment {
   return SqlFragment.trusted(parts.map((p) => p.text).join(separator));

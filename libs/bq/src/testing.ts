@@ -4,7 +4,10 @@
  * The environment comes from the caller (tests pass process.env).
  */
 import { randomBytes } from 'node:crypto';
+import { ENTITY_TYPES, type DomainEvent, type EntityType } from '@phoenix/domain';
 import { createWarehouse, RAW_CLIENT, warehouseEnvironment, type Warehouse } from './client';
+import { versionRow, type VersionRow } from './rows';
+import { appendHistoryStatement, enrichmentStatement, upsertCurrentStatement, type ReferenceChanges } from './writes';
 
 /** A warehouse on a new dataset `<prefix>_<random>`, configured from `env` (BIGQUERY_* variables). */
 export function createTestWarehouse(prefix: string, env: Readonly<Record<string, string | undefined>>): Warehouse {
@@ -30,4 +33,52 @@ export async function tableMetadata(
 }> {
   const [meta] = await warehouse[RAW_CLIENT].dataset(warehouse.config.datasetId).table(table).getMetadata();
   return meta;
+}
+
+/**
+ * Writes validated events the way the ingest does (history, then current, then the
+ * enrichment of bookings and visits), without Kafka: a fixture for suites that read
+ * the warehouse (the subgraphs). `recordedAt` is the system time of the whole batch.
+ */
+export async function applyEvents(
+  warehouse: Warehouse,
+  events: readonly DomainEvent[],
+  recordedAt: Date | string = new Date(),
+): Promise<void> {
+  const byType = new Map<EntityType, VersionRow[]>();
+  for (const event of events) {
+    const rows = byType.get(event.entityType) ?? [];
+    rows.push(versionRow(event, recordedAt));
+    byType.set(event.entityType, rows);
+  }
+  for (const entityType of ENTITY_TYPES) {
+    const rows = byType.get(entityType);
+    if (!rows) continue;
+    await warehouse.execute(appendHistoryStatement(warehouse, entityType, rows));
+    await warehouse.execute(upsertCurrentStatement(warehouse, entityType, rows));
+  }
+  const ids = (type: EntityType) => [...new Set(events.filter((e) => e.entityType === type).map((e) => e.entityId))];
+  const changed: ReferenceChanges = {
+    tenants: [...new Set(events.map((e) => e.tenantId))],
+    desk: ids('desk'),
+    room: ids('room'),
+    floor: ids('floor'),
+    building: ids('building'),
+    member: ids('member'),
+    team: ids('team'),
+  };
+  // Bookings written in this call are enriched too, whatever their references' age.
+  const withOwn = (type: 'desk_booking' | 'room_booking' | 'visit'): ReferenceChanges => {
+    const own = ids(type);
+    if (own.length === 0) return changed;
+    return { ...changed, member: [...changed.member, ...events.filter((e) => e.entityType === type).map((e) => memberOf(e))] };
+  };
+  for (const type of ['desk_booking', 'room_booking', 'visit'] as const) {
+    await warehouse.execute(enrichmentStatement(warehouse, type, withOwn(type)));
+  }
+}
+
+function memberOf(event: DomainEvent): string {
+  const data = event.data as unknown as Record<string, unknown>;
+  return String(data['memberId'] ?? data['organizerId'] ?? data['hostId'] ?? '');
 }

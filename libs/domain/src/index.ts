@@ -12,3 +12,4 @@ export type { GeneratorOptions, GeneratedMessage, GeneratedKind } from './genera
 export { Random } from './generator/random';
 export * from './config';
 export * from './request-context';
+export * from './scopes';

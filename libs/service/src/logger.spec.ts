@@ -5,7 +5,7 @@ describe('createLogger', () => {
   it('writes JSON lines and censors personal data fields wherever they appear', () => {
     const lines: string[] = [];
     const destination = new Writable({ write: (chunk, _enc, done) => (lines.push(String(chunk)), done()) });
-    const logger = createLogger({ level: 'info', name: 'ingest', destination });
+    const logger = createLogger({ level: 'info', name: 'test-service', destination });
     logger.info(
       {
         tenantId: 'acme',
@@ -16,7 +16,7 @@ describe('createLogger', () => {
       'event applied',
     );
     const entry = JSON.parse(lines.join(''));
-    expect(entry).toMatchObject({ service: 'ingest', tenantId: 'acme', eventId: 'e1', msg: 'event applied' });
+    expect(entry).toMatchObject({ service: 'test-service', tenantId: 'acme', eventId: 'e1', msg: 'event applied' });
     const text = lines.join('');
     for (const secret of ['ann@b.example', 'Ann Example', 'Bo Visitor']) expect(text).not.toContain(secret);
   });

@@ -1,0 +1,166 @@
+import { readFileSync } from 'node:fs';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { unwrapResolverError } from '@apollo/server/errors';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import { parse, type DocumentNode, type GraphQLScalarType } from 'graphql';
+import type { Logger } from 'pino';
+import type { ContextKeys } from '@phoenix/domain';
+import { sql, type Warehouse } from '@phoenix/bq';
+import { createServiceHttpServer, graphqlHandler, type ServiceHttpServer } from '@phoenix/service';
+import { authenticate, createContext, type SubgraphContext } from './context';
+import { formatError, INTERNAL_MESSAGE, isPublicError } from './errors';
+import type { SubgraphMetrics } from './metrics';
+import { DateScalar, DateTimeScalar } from './scalars';
+
+/** Resolvers by type and field (functions, `__resolveReference`, enum value maps, scalars). */
+export type SubgraphResolvers = Record<string, GraphQLScalarType | Record<string, unknown>>;
+
+/** Reads a `.graphql` file (the SDL lives beside the resolvers; builds copy it next to main.js). */
+export function loadTypeDefs(path: string): DocumentNode {
+  return parse(readFileSync(path, 'utf8'));
+}
+
+export interface SubgraphServerOptions {
+  name: string;
+  typeDefs: DocumentNode;
+  resolvers: SubgraphResolvers;
+  warehouse: Warehouse;
+  contextKeys: ContextKeys;
+  logger: Logger;
+  metrics: SubgraphMetrics;
+  http: { port: number; host: string; maxBodyBytes: number; introspection: boolean };
+}
+
+export interface SubgraphServer {
+  /** Starts Apollo and the HTTP server; resolves with the bound port. */
+  start(): Promise<number>;
+  /** Stops taking requests, lets in-flight ones finish, stops Apollo. */
+  stop(): Promise<void>;
+  readonly http: ServiceHttpServer;
+}
+
+/**
+ * A Federation 2 subgraph on /graphql with the operational endpoints beside it. Every
+ * GraphQL request must carry the gateway's signed context; the context holds the
+ * tenant, a per-request warehouse that counts and tenant-checks reads, and the
+ * request's DataLoaders.
+ */
+export function createSubgraphServer(options: SubgraphServerOptions): SubgraphServer {
+  const { metrics, logger } = options;
+  const schema = buildSubgraphSchema({
+    typeDefs: options.typeDefs,
+    // @apollo/subgraph's resolver map type is not exported from its entry point.
+    resolvers: { DateTime: DateTimeScalar, Date: DateScalar, ...options.resolvers } as never,
+  });
+  const apollo = new ApolloServer<SubgraphContext>({
+    schema,
+    introspection: options.http.introspection,
+    includeStacktraceInErrorResponses: false,
+    formatError,
+    // Our own shutdown handling closes the HTTP server first.
+    stopOnTerminationSignals: false,
+    plugins: [ApolloServerPluginLandingPageDisabled(), observabilityPlugin(metrics)],
+  });
+  const http = createServiceHttpServer({
+    port: options.http.port,
+    host: options.http.host,
+    logger,
+    registry: metrics.registry,
+    readiness: readinessProbe(options.warehouse),
+    routes: {
+      '/graphql': graphqlHandler(apollo, {
+        maxBodyBytes: options.http.maxBodyBytes,
+        context: async (req) => {
+          try {
+            const auth = authenticate(req, options.contextKeys);
+            return createContext({ auth, warehouse: options.warehouse, logger, metrics });
+          } catch (err) {
+            metrics.requests.inc({ outcome: 'refused' });
+            metrics.errors.inc({ code: 'UNAUTHENTICATED' });
+            logger.warn({ reason: (err as Error).message }, 'request refused');
+            throw err;
+          }
+        },
+      }),
+    },
+  });
+  return {
+    http,
+    async start() {
+      await apollo.start();
+      return http.listen();
+    },
+    async stop() {
+      await http.close();
+      await apollo.stop();
+    },
+  };
+}
+
+/** Ready when the warehouse answers a trivial query; the answer is kept for 5 s so probes cost little. */
+function readinessProbe(warehouse: Warehouse) {
+  let last: { at: number; ready: boolean; error?: string } | null = null;
+  return async () => {
+    if (!last || Date.now() - last.at > 5_000) {
+      last = await warehouse.query({ sql: sql`SELECT 1 AS ok`, params: {} }).then(
+        () => ({ at: Date.now(), ready: true }),
+        (err: unknown) => ({ at: Date.now(), ready: false, error: err instanceof Error ? err.message : String(err) }),
+      );
+    }
+    return { ready: last.ready, warehouse: last.ready ? 'ok' : `unreachable: ${last.error}` };
+  };
+}
+
+/**
+ * Metrics and logs per request: duration, outcome, warehouse reads per request,
+ * resolver timings (only fields with their own resolver), errors by code. Internal
+ * errors are logged with the request id, which the masked error carries to the client.
+ */
+function observabilityPlugin(metrics: SubgraphMetrics): ApolloServerPlugin<SubgraphContext> {
+  return {
+    async requestDidStart() {
+      const endRequest = metrics.requestSeconds.startTimer();
+      const started = performance.now();
+      return {
+        async executionDidStart() {
+          return {
+            willResolveField({ info }) {
+              if (!info.parentType.getFields()[info.fieldName]?.resolve) return;
+              const end = metrics.resolverSeconds.startTimer({ field: `${info.parentType.name}.${info.fieldName}` });
+              return () => end();
+            },
+          };
+        },
+        async didEncounterErrors({ errors, contextValue }) {
+          for (const error of errors) {
+            if (isPublicError(error)) continue;
+            contextValue.logger.error({ err: unwrapResolverError(error), path: error.path?.join('.') }, 'resolver failed');
+          }
+        },
+        async willSendResponse({ response, contextValue, operationName, errors }) {
+          endRequest();
+          metrics.queriesPerRequest.observe(contextValue.db.queries.length);
+          metrics.requests.inc({ outcome: errors && errors.length > 0 ? 'error' : 'ok' });
+          if (response.body.kind === 'single') {
+            for (const error of response.body.singleResult.errors ?? []) {
+              const code = String(error.extensions?.['code'] ?? 'INTERNAL_SERVER_ERROR');
+              metrics.errors.inc({ code });
+              // The masked message asks clients to quote this id; the log line has the same one.
+              if (error.message === INTERNAL_MESSAGE) (error.extensions as Record<string, unknown>)['requestId'] = contextValue.requestId;
+            }
+          }
+          contextValue.logger.info(
+            {
+              operationName: operationName ?? null,
+              durationMs: Math.round(performance.now() - started),
+              warehouseQueries: contextValue.db.queries.length,
+              errors: errors?.length ?? 0,
+            },
+            'graphql request',
+          );
+        },
+      };
+    },
+  };
+}
