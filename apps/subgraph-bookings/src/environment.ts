@@ -1,22 +1,22 @@
 import { z } from 'zod';
 import { parseConfig } from '@phoenix/domain';
 import { warehouseEnvironment } from '@phoenix/bq';
+import { contextEnvironment, subgraphHttpEnvironment } from '@phoenix/subgraph';
+
+/** The reference-entity cache: how stale a renamed building may be, and how many entities to keep. */
+const cacheEnvironment = z
+  .object({
+    REFERENCE_CACHE_TTL_MS: z.coerce.number().int().min(0).max(3_600_000).default(60_000),
+    REFERENCE_CACHE_MAX_ENTRIES: z.coerce.number().int().min(0).max(10_000_000).default(100_000),
+  })
+  .transform((e) => ({ ttlMs: e.REFERENCE_CACHE_TTL_MS, maxEntries: e.REFERENCE_CACHE_MAX_ENTRIES }));
 
 /** The only place this subgraph reads process.env: one schema per concern, all problems at once. */
-const httpEnvironment = z.object({
-  PORT: z.coerce.number().int().min(1).max(65535).default(4001),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
-});
-
-const contextEnvironment = z.object({
-  // Subgraphs trust only requests whose context the gateway signed with this secret.
-  CONTEXT_SIGNING_SECRET: z
-    .string({ message: 'required: the secret the gateway signs request context with' })
-    .min(32, 'must be at least 32 characters'),
-});
-
 export function loadEnvironment(env: Readonly<Record<string, string | undefined>> = process.env) {
-  return parseConfig({ http: httpEnvironment, context: contextEnvironment, warehouse: warehouseEnvironment }, env);
+  return parseConfig(
+    { http: subgraphHttpEnvironment(4001), context: contextEnvironment, warehouse: warehouseEnvironment, cache: cacheEnvironment },
+    env,
+  );
 }
 
-export type SubgraphEnvironment = ReturnType<typeof loadEnvironment>;
+export type BookingsEnvironment = ReturnType<typeof loadEnvironment>;

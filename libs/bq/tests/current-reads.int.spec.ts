@@ -147,6 +147,16 @@ describe('current-state reads against the emulator', () => {
     );
     // d1 is booked that day; d2's booking was cancelled, so d2 is free.
     expect(ids(free)).toEqual(['d2']);
+    const inLisbon = await warehouse.query(
+      listCurrentQuery(warehouse, 'desk', {
+        tenantId: 'acme',
+        where: [{ kind: 'inBuilding', buildingId: 'b2' }],
+        orderBy: { column: 'label', direction: 'ASC' },
+        after: null,
+        limit: 10,
+      }),
+    );
+    expect(ids(inLisbon)).toEqual(['d3']);
     const rooms = await warehouse.query(
       listCurrentQuery(warehouse, 'room', {
         tenantId: 'acme',

@@ -20,6 +20,8 @@ export type Condition =
   /** `column IN UNNEST(values)`; an empty list matches nothing. */
   | { column: string; op: 'in'; values: readonly unknown[] }
   | { column: string; op: '<' | '<=' | '>' | '>='; value: unknown }
+  /** Desks or rooms on a floor of this building. */
+  | { kind: 'inBuilding'; buildingId: string }
   /** Desks with no active booking on this calendar day. */
   | { kind: 'deskFreeOn'; date: string }
   /** Rooms with no active booking overlapping [from, to). */
@@ -107,6 +109,11 @@ function conditionSql(
 ): SqlFragment {
   if ('kind' in c) {
     switch (c.kind) {
+      case 'inBuilding':
+        if (entityType !== 'desk' && entityType !== 'room') throw new TypeError('inBuilding applies to desks and rooms');
+        params[name] = param.string(c.buildingId);
+        return sql`t.floor_id IN (SELECT f.id FROM ${warehouse.table(currentTableName('floor'))} AS f
+  WHERE f.tenant_id = t.tenant_id AND f.building_id = ${paramRef(name)} AND NOT f.deleted)`;
       case 'deskFreeOn':
         if (entityType !== 'desk') throw new TypeError('deskFreeOn applies to desks');
         params[name] = param.date(c.date);

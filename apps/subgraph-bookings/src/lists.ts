@@ -1,0 +1,146 @@
+import type { EntityType } from '@phoenix/domain';
+import { isRealDate, isRealTimestamp } from '@phoenix/domain';
+import type { Condition } from '@phoenix/bq';
+import { badUserInput } from '@phoenix/subgraph';
+
+/**
+ * Every list field of the Query type: which table, which filters (GraphQL arguments →
+ * warehouse conditions, validated here with errors that say what to fix) and which order.
+ * The order column is never NULL on live rows; `id` breaks ties.
+ */
+export interface ListSpec {
+  entityType: EntityType;
+  where(args: ListArgs): Condition[];
+  order(args: ListArgs): { column: string; direction: 'ASC' | 'DESC'; kind: 'string' | 'timestamp' | 'date' | 'int' };
+}
+
+export type ListArgs = { filter?: Record<string, unknown> | null; orderBy?: string | null; buildingId?: string | null } & Record<
+  string,
+  unknown
+>;
+
+// A bound on how much of a table one page may have to scan past: bookings are partitioned by day.
+const MAX_RANGE_DAYS = 366;
+
+function eq(column: string, value: unknown): Condition[] {
+  return value === undefined || value === null ? [] : [{ column, op: '=', value }];
+}
+
+function statuses(value: unknown): Condition[] {
+  if (value === undefined || value === null) return [];
+  return [{ column: 'status', op: 'in', values: value as string[] }];
+}
+
+/** `from` ≤ column < `to`, with the range checked: not inverted, at most a year. */
+function range(column: string, filter: Record<string, unknown>): Condition[] {
+  const from = filter['from'] as string | undefined | null;
+  const to = filter['to'] as string | undefined | null;
+  if (from && to) {
+    const span = Date.parse(to) - Date.parse(from);
+    if (span <= 0) throw badUserInput('filter.to', `must be after filter.from (got from ${from}, to ${to})`);
+    if (span > MAX_RANGE_DAYS * 86_400_000) throw badUserInput('filter.to', `the range may span at most ${MAX_RANGE_DAYS} days`);
+  }
+  return [...(from ? [{ column, op: '>=' as const, value: from }] : []), ...(to ? [{ column, op: '<' as const, value: to }] : [])];
+}
+
+const byName = (column: string) => () => ({ column, direction: 'ASC' as const, kind: 'string' as const });
+
+export const LISTS: Record<string, ListSpec> = {
+  buildings: { entityType: 'building', where: () => [], order: byName('name') },
+  floors: {
+    entityType: 'floor',
+    where: (args) => eq('building_id', args.buildingId),
+    order: () => ({ column: 'level', direction: 'ASC', kind: 'int' }),
+  },
+  desks: {
+    entityType: 'desk',
+    where: ({ filter: f }) => [
+      ...eq('floor_id', f?.['floorId']),
+      ...(f?.['buildingId'] ? [{ kind: 'inBuilding' as const, buildingId: String(f['buildingId']) }] : []),
+      // A desk nobody may book is not free.
+      ...eq('bookable', f?.['bookable'] ?? (f?.['freeOn'] ? true : undefined)),
+      ...(f?.['freeOn'] ? [{ kind: 'deskFreeOn' as const, date: String(f['freeOn']) }] : []),
+    ],
+    order: byName('label'),
+  },
+  rooms: {
+    entityType: 'room',
+    where: ({ filter: f }) => {
+      const from = f?.['freeFrom'] as string | undefined;
+      const to = f?.['freeTo'] as string | undefined;
+      if (Boolean(from) !== Boolean(to)) throw badUserInput('filter.freeTo', 'freeFrom and freeTo go together: give both or neither');
+      if (from && to && Date.parse(to) <= Date.parse(from)) throw badUserInput('filter.freeTo', 'must be after filter.freeFrom');
+      const minCapacity = f?.['minCapacity'] as number | undefined | null;
+      if (minCapacity !== undefined && minCapacity !== null && minCapacity < 1)
+        throw badUserInput('filter.minCapacity', 'must be at least 1');
+      return [
+        ...eq('floor_id', f?.['floorId']),
+        ...(f?.['buildingId'] ? [{ kind: 'inBuilding' as const, buildingId: String(f['buildingId']) }] : []),
+        ...eq('bookable', f?.['bookable'] ?? (from ? true : undefined)),
+        ...(minCapacity ? [{ column: 'capacity', op: '>=' as const, value: minCapacity }] : []),
+        ...(from && to ? [{ kind: 'roomFreeBetween' as const, from, to }] : []),
+      ];
+    },
+    order: byName('name'),
+  },
+  teams: { entityType: 'team', where: () => [], order: byName('name') },
+  members: {
+    entityType: 'member',
+    where: ({ filter: f }) => [...eq('team_id', f?.['teamId']), ...eq('active', f?.['active'])],
+    order: byName('id'),
+  },
+  deskBookings: {
+    entityType: 'desk_booking',
+    where: ({ filter: f }) => [
+      ...range('start_time', f ?? {}),
+      ...eq('date', f?.['date']),
+      ...eq('building_id', f?.['buildingId']),
+      ...eq('floor_id', f?.['floorId']),
+      ...eq('desk_id', f?.['deskId']),
+      ...eq('member_id', f?.['memberId']),
+      ...statuses(f?.['status']),
+    ],
+    order: ({ orderBy }) => ({ column: 'start_time', direction: orderBy === 'START_TIME_DESC' ? 'DESC' : 'ASC', kind: 'timestamp' }),
+  },
+  roomBookings: {
+    entityType: 'room_booking',
+    where: ({ filter: f }) => [
+      ...range('start_time', f ?? {}),
+      ...eq('building_id', f?.['buildingId']),
+      ...eq('floor_id', f?.['floorId']),
+      ...eq('room_id', f?.['roomId']),
+      ...eq('organizer_id', f?.['organizerId']),
+      ...statuses(f?.['status']),
+    ],
+    order: ({ orderBy }) => ({ column: 'start_time', direction: orderBy === 'START_TIME_DESC' ? 'DESC' : 'ASC', kind: 'timestamp' }),
+  },
+  visits: {
+    entityType: 'visit',
+    where: ({ filter: f }) => [
+      ...range('expected_at', f ?? {}),
+      ...(f?.['day'] ? [{ kind: 'onLocalDay' as const, column: 'expected_at', date: String(f['day']) }] : []),
+      ...eq('building_id', f?.['buildingId']),
+      ...eq('host_id', f?.['hostId']),
+      ...statuses(f?.['status']),
+    ],
+    order: ({ orderBy }) => ({ column: 'expected_at', direction: orderBy === 'EXPECTED_AT_DESC' ? 'DESC' : 'ASC', kind: 'timestamp' }),
+  },
+};
+
+/** A cursor's key must match the order column's type, so a crafted cursor cannot reach the warehouse as a bad value. */
+export function isKeyOf(kind: ReturnType<ListSpec['order']>['kind']) {
+  return (key: readonly unknown[]): key is [unknown, string] => {
+    if (key.length !== 2 || typeof key[1] !== 'string') return false;
+    const v = key[0];
+    switch (kind) {
+      case 'string':
+        return typeof v === 'string';
+      case 'int':
+        return Number.isSafeInteger(v);
+      case 'timestamp':
+        return typeof v === 'string' && isRealTimestamp(v);
+      case 'date':
+        return typeof v === 'string' && isRealDate(v);
+    }
+  };
+}
