@@ -101,15 +101,25 @@ WHEN NOT MATCHED THEN ${insertAll(RAW_EVENTS_TABLE.columns)}`,
   };
 }
 
-/** MERGE into `dead_letters`: one row per Kafka position, so re-reading an offset files nothing new. */
+/**
+ * MERGE into `dead_letters`: one row per Kafka position, so re-reading an offset files nothing new.
+ * The BYTES columns travel as base64 STRING fields decoded in SQL: the Node client sends a
+ * Buffer inside a STRUCT parameter as JSON text, and the emulator does not decode BYTES
+ * parameters, so this is the one form that keeps the original bytes on both.
+ */
 export function insertDeadLettersStatement(warehouse: Warehouse, rows: readonly DeadLetterRow[]): Statement {
   const unique = new Map(rows.map((r) => [r.dead_letter_id, r]));
+  const bytesColumns = DEAD_LETTERS_TABLE.columns.filter((c) => c.type === 'BYTES').map((c) => c.name);
+  const fields = Object.fromEntries(DEAD_LETTERS_TABLE.columns.map((c) => [c.name, c.type === 'BYTES' ? 'STRING' : c.type])) as StructType;
+  const base64 = (v: unknown) => (v === null || v === undefined ? null : Buffer.from(v as Uint8Array).toString('base64'));
+  const encoded = [...unique.values()].map((r) => ({ ...r, ...Object.fromEntries(bytesColumns.map((c) => [c, base64(r[c])])) }));
+  const decode = join(bytesColumns.map((c) => sql`FROM_BASE64(r.${ident(c)}) AS ${ident(c)}`));
   return {
     sql: sql`MERGE ${warehouse.table(DEAD_LETTERS_TABLE.name)} AS T
-USING (SELECT r.* FROM UNNEST(@rows) AS r) AS S
+USING (SELECT r.* REPLACE (${decode}) FROM UNNEST(@rows) AS r) AS S
 ON T.dead_letter_id = S.dead_letter_id
 WHEN NOT MATCHED THEN ${insertAll(DEAD_LETTERS_TABLE.columns)}`,
-    params: { rows: param.structArray(structOf(DEAD_LETTERS_TABLE.columns), [...unique.values()]) },
+    params: { rows: param.structArray(fields, encoded) },
   };
 }
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { parse, type DocumentNode, type GraphQLScalarType } from 'graphql';
 import type { Logger } from 'pino';
@@ -60,7 +60,14 @@ export function createSubgraphServer(options: SubgraphServerOptions): SubgraphSe
     formatError,
     // Our own shutdown handling closes the HTTP server first.
     stopOnTerminationSignals: false,
-    plugins: [ApolloServerPluginLandingPageDisabled(), observabilityPlugin(metrics)],
+    // Inline tracing (ftv1) serves Apollo Studio, which Phoenix does not use: it would cost CPU per request.
+    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled(), observabilityPlugin(metrics)],
+    logger: {
+      debug: (message) => logger.debug(message),
+      info: (message) => logger.info(message),
+      warn: (message) => logger.warn(message),
+      error: (message) => logger.error(message),
+    },
   });
   const http = createServiceHttpServer({
     port: options.http.port,

@@ -1,0 +1,272 @@
+import { ENTITY_TYPES, isEntityType, SCOPES, type EntityType } from '@phoenix/domain';
+import {
+  asOfQuery,
+  changesQuery,
+  currentVersionQuery,
+  deadLettersQuery,
+  entityHistoryQuery,
+  eventDeadLettersQuery,
+  eventTraceQuery,
+  type ChangeRow,
+  type CurrentVersionRow,
+  type DeadLetterRecordRow,
+  type DeadLetterSummaryRow,
+  type EventTraceRow,
+  type HistoryVersionRow,
+  type Warehouse,
+} from '@phoenix/bq';
+import {
+  badUserInput,
+  connection,
+  groupLoaderFor,
+  loaderFor,
+  page,
+  requireScope,
+  type PageArgs,
+  type SubgraphContext,
+  type SubgraphResolvers,
+} from '@phoenix/subgraph';
+import { ENTITY_TYPE_BY_NAME, toVersion, typeName, type VersionObject } from './versions';
+
+const upper = (values: readonly string[]) => Object.fromEntries(values.map((v) => [v.toUpperCase(), v]));
+const isString = (v: unknown): v is string => typeof v === 'string';
+
+interface HistoryArgs extends PageArgs {
+  knownAt?: string | null;
+}
+
+/**
+ * The audit subgraph's resolvers. Entity references need no query here (this subgraph
+ * owns no current state): `history` and `asOf` batch every entity of a type at one
+ * level into one warehouse query through DataLoaders keyed by their arguments.
+ */
+export function createResolvers(deps: { warehouse: Warehouse; settleMs: number; now?: () => number }): SubgraphResolvers {
+  const { warehouse } = deps;
+  const now = deps.now ?? Date.now;
+
+  function history(ctx: SubgraphContext, entityType: EntityType, id: string, args: HistoryArgs) {
+    requireScope(ctx, SCOPES.history, `${typeName(entityType)}.history`);
+    const knownAt = args.knownAt ? new Date(args.knownAt) : null;
+    // One cursor space per entity type and system time: a cursor names a version key.
+    const p = page(
+      args,
+      { list: `history:${entityType}`, arguments: { knownAt: args.knownAt ?? null } },
+      {
+        validateKey: (k): k is [string, number | null, string] =>
+          k.length === 3 && isString(k[0]) && (k[1] === null || Number.isSafeInteger(k[1])) && isString(k[2]),
+      },
+    );
+    const after = p.after ? { validFrom: p.after[0], seq: p.after[1], eventId: p.after[2] } : null;
+    const loader = groupLoaderFor<HistoryVersionRow>(
+      ctx,
+      `history:${entityType}:${args.knownAt ?? ''}:${p.size}:${args.after ?? ''}`,
+      (ids) =>
+        ctx.db.query(
+          `history:${entityType}`,
+          entityHistoryQuery(warehouse, entityType, { tenantId: ctx.auth.tenantId, ids, knownAt, first: p.size, after }),
+        ),
+      (row) => row.id,
+    );
+    return loader.load(id).then((rows) =>
+      connection(
+        p,
+        rows.map((row) => toVersion(entityType, row)),
+        (v) => [v.validFrom, v.seq, v.eventId],
+      ),
+    );
+  }
+
+  async function asOf(ctx: SubgraphContext, entityType: EntityType, id: string, args: { validAt: string; knownAt?: string | null }) {
+    requireScope(ctx, SCOPES.history, `${typeName(entityType)}.asOf`);
+    const knownAt = args.knownAt ?? new Date(now()).toISOString();
+    const loader = loaderFor<HistoryVersionRow>(
+      ctx,
+      `asof:${entityType}:${args.validAt}:${knownAt}`,
+      (ids) =>
+        ctx.db.query(
+          `asof:${entityType}`,
+          asOfQuery(warehouse, entityType, {
+            tenantId: ctx.auth.tenantId,
+            ids,
+            validAt: new Date(args.validAt),
+            knownAt: new Date(knownAt),
+          }),
+        ),
+      (row) => row.id,
+    );
+    const row = await loader.load(id);
+    // A tombstone as of then: the entity did not exist.
+    return row && !row.deleted ? toVersion(entityType, row) : null;
+  }
+
+  async function changes(ctx: SubgraphContext, args: PageArgs & { since: string; entityTypes?: EntityType[] | null }) {
+    requireScope(ctx, SCOPES.history, 'Query.changes');
+    const entityTypes = args.entityTypes && args.entityTypes.length > 0 ? [...new Set(args.entityTypes)] : [...ENTITY_TYPES];
+    const p = page(
+      args,
+      { list: 'changes', arguments: { since: args.since, entityTypes } },
+      {
+        validateKey: (k): k is [string, EntityType, string, string] =>
+          k.length === 4 && isString(k[0]) && isString(k[1]) && isEntityType(k[1]) && isString(k[2]) && isString(k[3]),
+      },
+    );
+    const watermark = new Date(now() - deps.settleMs);
+    const since = new Date(args.since);
+    if (since.getTime() >= watermark.getTime())
+      return { ...connection(p, [] as { key: [string, EntityType, string, string] }[], (c) => c.key), watermark: watermark.toISOString() };
+    const rows = await ctx.db.query<ChangeRow>(
+      'changes',
+      changesQuery(warehouse, {
+        tenantId: ctx.auth.tenantId,
+        entityTypes,
+        since,
+        until: watermark,
+        after: p.after ? { recordedAt: p.after[0], entityType: p.after[1], id: p.after[2], eventId: p.after[3] } : null,
+        limit: p.limit,
+      }),
+    );
+    const nodes = rows.map((r) => ({
+      entityType: r.entity_type,
+      entityId: r.id,
+      eventId: r.event_id,
+      eventType: r.event_type,
+      deleted: r.deleted,
+      validFrom: r.valid_from,
+      recordedAt: r.recorded_at,
+      entity: { __typename: typeName(r.entity_type), id: r.id },
+    }));
+    return {
+      ...connection(p, nodes, (c) => [c.recordedAt, c.entityType, c.entityId, c.eventId]),
+      watermark: watermark.toISOString(),
+    };
+  }
+
+  async function eventTrace(ctx: SubgraphContext, eventId: string) {
+    requireScope(ctx, SCOPES.eventTrace, 'Query.eventTrace');
+    const tenantId = ctx.auth.tenantId;
+    const [recorded] = await ctx.db.query<EventTraceRow>('trace:event', eventTraceQuery(warehouse, { tenantId, eventIds: [eventId] }));
+    const deadLetters = await ctx.db.query<DeadLetterSummaryRow>(
+      'trace:dead-letters',
+      eventDeadLettersQuery(warehouse, { tenantId, eventIds: [eventId] }),
+    );
+    if (!recorded) {
+      if (deadLetters.length === 0) return null;
+      const first = deadLetters[0] as DeadLetterSummaryRow;
+      return { eventId, outcome: 'DEAD_LETTERED', eventType: first.event_type, deadLetters: deadLetters.map(toDeadLetter) };
+    }
+    const entityType = recorded.entity_type;
+    if (!isEntityType(entityType)) throw new Error(`events_raw holds an unknown entity type for event ${eventId}`);
+    const [current] = await ctx.db.query<CurrentVersionRow>(
+      'trace:current',
+      currentVersionQuery(warehouse, entityType, { tenantId, ids: [recorded.entity_id] }),
+    );
+    const isCurrent = current?.event_id === eventId;
+    return {
+      eventId,
+      outcome: isCurrent ? 'APPLIED' : 'SUPERSEDED',
+      appliedOnArrival: recorded.outcome === null ? null : recorded.outcome === 'applied',
+      supersededBy: !isCurrent && current ? current.event_id : null,
+      entityType,
+      entityId: recorded.entity_id,
+      eventType: recorded.event_type,
+      eventTime: recorded.event_time,
+      source: recorded.source,
+      subject: recorded.subject,
+      traceId: recorded.trace_id,
+      topic: recorded.topic,
+      partition: recorded.kafka_partition,
+      offset: recorded.kafka_offset === null ? null : String(recorded.kafka_offset),
+      receivedAt: recorded.received_at,
+      recordedAt: recorded.recorded_at,
+      deadLetters: deadLetters.map(toDeadLetter),
+    };
+  }
+
+  async function deadLetters(
+    ctx: SubgraphContext,
+    args: PageArgs & { filter?: { reasonCodes?: string[] | null; from?: string | null; to?: string | null } | null },
+  ) {
+    requireScope(ctx, SCOPES.deadLetters, 'Query.deadLetters');
+    const f = args.filter ?? {};
+    if (f.from && f.to && Date.parse(f.to) <= Date.parse(f.from)) throw badUserInput('filter.to', 'must be after filter.from');
+    if (f.reasonCodes && f.reasonCodes.length === 0) throw badUserInput('filter.reasonCodes', 'give at least one code, or leave it out');
+    const p = page(
+      args,
+      { list: 'deadLetters', arguments: f },
+      {
+        validateKey: (k): k is [string, string] => k.length === 2 && isString(k[0]) && isString(k[1]),
+      },
+    );
+    const rows = await ctx.db.query<DeadLetterRecordRow>(
+      'dead-letters',
+      deadLettersQuery(warehouse, {
+        tenantId: ctx.auth.tenantId,
+        reasonCodes: f.reasonCodes ?? null,
+        from: f.from ? new Date(f.from) : null,
+        to: f.to ? new Date(f.to) : null,
+        after: p.after ? { receivedAt: p.after[0], deadLetterId: p.after[1] } : null,
+        limit: p.limit,
+      }),
+    );
+    return connection(p, rows.map(toDeadLetter), (d) => [d.receivedAt, d.id]);
+  }
+
+  const entityFields = (entityType: EntityType) => ({
+    __resolveReference: (ref: { id: string }) => ({ id: ref.id }),
+    history: (parent: { id: string }, args: HistoryArgs, ctx: SubgraphContext) => history(ctx, entityType, parent.id, args),
+    asOf: (parent: { id: string }, args: { validAt: string; knownAt?: string | null }, ctx: SubgraphContext) =>
+      asOf(ctx, entityType, parent.id, args),
+  });
+  const personal = (type: string, field: string) => (parent: Record<string, unknown>, _: unknown, ctx: SubgraphContext) => {
+    requireScope(ctx, SCOPES.personalData, `${type}.${field}`);
+    return parent[field] ?? null;
+  };
+
+  const resolvers: SubgraphResolvers = {
+    Query: {
+      history: (_: unknown, args: HistoryArgs & { entityType: EntityType; id: string }, ctx: SubgraphContext) =>
+        history(ctx, args.entityType, args.id, args),
+      asOf: (_: unknown, args: { entityType: EntityType; id: string; validAt: string; knownAt?: string | null }, ctx: SubgraphContext) =>
+        asOf(ctx, args.entityType, args.id, args),
+      changes: (_: unknown, args: PageArgs & { since: string; entityTypes?: EntityType[] | null }, ctx: SubgraphContext) =>
+        changes(ctx, args),
+      eventTrace: (_: unknown, args: { eventId: string }, ctx: SubgraphContext) => eventTrace(ctx, args.eventId),
+      deadLetters: (_: unknown, args: PageArgs & { filter?: null }, ctx: SubgraphContext) => deadLetters(ctx, args),
+    },
+    EntityType: upper(ENTITY_TYPES),
+    BookingStatus: upper(['booked', 'checked_in', 'cancelled', 'no_show', 'completed']),
+    MemberRole: upper(['employee', 'contractor', 'admin']),
+    Version: { __resolveType: (v: VersionObject) => v.__typename },
+    Entity: { __resolveType: (e: { __typename: string }) => e.__typename },
+    DeadLetter: { payloadBase64: personal('DeadLetter', 'payloadBase64') },
+    MemberVersion: { email: personal('MemberVersion', 'email'), displayName: personal('MemberVersion', 'displayName') },
+    VisitVersion: { visitorName: personal('VisitVersion', 'visitorName'), visitorEmail: personal('VisitVersion', 'visitorEmail') },
+  };
+  for (const [name, entityType] of Object.entries(ENTITY_TYPE_BY_NAME)) {
+    resolvers[name] = entityFields(entityType);
+  }
+  return resolvers;
+}
+
+function toDeadLetter(row: DeadLetterSummaryRow | DeadLetterRecordRow) {
+  let problems: { code: string; path?: string; message: string }[] = [];
+  try {
+    problems = JSON.parse(row.problems) as typeof problems;
+  } catch {
+    problems = [{ code: row.reason_code, message: 'problems could not be read' }];
+  }
+  const payload = 'payload' in row ? row.payload : null;
+  return {
+    id: row.dead_letter_id,
+    reasonCode: row.reason_code,
+    problems: problems.map((p) => ({ code: p.code, path: p.path ?? null, message: p.message })),
+    eventId: row.event_id,
+    eventType: row.event_type,
+    topic: row.topic,
+    partition: row.kafka_partition,
+    offset: String(row.kafka_offset),
+    receivedAt: row.received_at,
+    redrivenAt: row.redriven_at,
+    payloadBase64: Buffer.isBuffer(payload) ? payload.toString('base64') : null,
+  };
+}

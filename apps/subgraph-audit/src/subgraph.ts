@@ -1,0 +1,32 @@
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import type { ContextKeys } from '@phoenix/domain';
+import type { Warehouse } from '@phoenix/bq';
+import { createSubgraphServer, loadTypeDefs, type SubgraphMetrics, type SubgraphServer } from '@phoenix/subgraph';
+import type { AuditEnvironment } from './environment';
+import { createResolvers } from './resolvers';
+
+/** The SDL file, beside this module in src/ and beside main.js in the build. */
+export const SCHEMA_PATH = join(__dirname, 'schema.graphql');
+
+/** The audit subgraph, wired: used by main.ts and by the tests, which pass their own warehouse. */
+export function createAuditSubgraph(deps: {
+  warehouse: Warehouse;
+  logger: Logger;
+  metrics: SubgraphMetrics;
+  contextKeys: ContextKeys;
+  http: AuditEnvironment['http'];
+  changeFeed: AuditEnvironment['changeFeed'];
+  now?: () => number;
+}): SubgraphServer {
+  return createSubgraphServer({
+    name: 'subgraph-audit',
+    typeDefs: loadTypeDefs(SCHEMA_PATH),
+    resolvers: createResolvers({ warehouse: deps.warehouse, settleMs: deps.changeFeed.settleMs, ...(deps.now ? { now: deps.now } : {}) }),
+    warehouse: deps.warehouse,
+    contextKeys: deps.contextKeys,
+    logger: deps.logger,
+    metrics: deps.metrics,
+    http: deps.http,
+  });
+}
