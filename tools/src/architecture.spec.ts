@@ -73,8 +73,13 @@ describe('module boundaries', () => {
       { filePath: 'apps/gateway/src/probe2.ts', code: importOf('@phoenix/domain') },
       { filePath: 'apps/gateway/src/probe3.ts', code: importOf('@phoenix/bq') },
       { filePath: 'apps/subgraph-audit/src/probe.ts', code: importOf('@phoenix/bq') },
+      // The subgraph kit reads the warehouse: the gateway may use the shared service kit only.
+      { filePath: 'apps/gateway/src/probe4.ts', code: importOf('@phoenix/subgraph') },
+      { filePath: 'apps/gateway/src/probe5.ts', code: importOf('@phoenix/service') },
+      { filePath: 'libs/service/src/probe.ts', code: importOf('@phoenix/subgraph') },
+      { filePath: 'libs/bq/src/probe3.ts', code: importOf('@phoenix/service') },
     ]);
-    expect(results.map((r) => r.includes('@nx/enforce-module-boundaries'))).toEqual([true, true, true, false, true, false]);
+    expect(results.map((r) => r.includes('@nx/enforce-module-boundaries'))).toEqual([true, true, true, false, true, false, true, false, true, true]);
   });
 
   it('lets only environment.ts files read process.env', () => {
@@ -97,6 +102,8 @@ describe('project graph', () => {
       'domain',
       'gateway',
       'ingest',
+      'service',
+      'subgraph',
       'subgraph-audit',
       'subgraph-bookings',
       'tools',
@@ -108,6 +115,6 @@ describe('project graph', () => {
   });
 
   it('marks the warehouse users, not the gateway, affected by a change to libs/bq', () => {
-    expect(affected('libs/bq/src/index.ts')).toEqual(['bq', 'ingest', 'subgraph-audit', 'subgraph-bookings', 'tools']);
+    expect(affected('libs/bq/src/index.ts')).toEqual(['bq', 'ingest', 'subgraph', 'subgraph-audit', 'subgraph-bookings', 'tools']);
   });
 });

@@ -1,0 +1,37 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { composeSupergraph, CompositionError } from './federation/compose';
+import { SUBGRAPHS, SUPERGRAPH_PATH, WORKSPACE_ROOT } from './federation/subgraphs';
+
+describe('supergraph composition', () => {
+  it('composes without errors or hints, and the checked-in supergraph is up to date (run npm run compose if not)', () => {
+    const { supergraphSdl, hints } = composeSupergraph();
+    expect(hints).toEqual([]);
+    expect(readFileSync(join(WORKSPACE_ROOT, SUPERGRAPH_PATH), 'utf8')).toBe(supergraphSdl);
+  });
+
+  it('names the code and the element when composition fails', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'compose-'));
+    const [bookings, audit] = SUBGRAPHS as [(typeof SUBGRAPHS)[0], (typeof SUBGRAPHS)[0]];
+    // Defining a shared value type in a second subgraph without @shareable is the classic mistake.
+    const broken = readFileSync(join(WORKSPACE_ROOT, audit.sdlPath), 'utf8').replace('type PageInfo @shareable {', 'type PageInfo {');
+    writeFileSync(join(dir, 'audit.graphql'), broken);
+    let error: unknown;
+    try {
+      composeSupergraph(
+        [
+          { ...bookings, sdlPath: join(WORKSPACE_ROOT, bookings.sdlPath) },
+          { ...audit, sdlPath: join(dir, 'audit.graphql') },
+        ],
+        {
+          root: '/',
+        },
+      );
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(CompositionError);
+    expect((error as CompositionError).problems.join('\n')).toMatch(/INVALID_FIELD_SHARING.*PageInfo/);
+  });
+});
