@@ -79,7 +79,18 @@ describe('module boundaries', () => {
       { filePath: 'libs/service/src/probe.ts', code: importOf('@phoenix/subgraph') },
       { filePath: 'libs/bq/src/probe3.ts', code: importOf('@phoenix/service') },
     ]);
-    expect(results.map((r) => r.includes('@nx/enforce-module-boundaries'))).toEqual([true, true, true, false, true, false, true, false, true, true]);
+    expect(results.map((r) => r.includes('@nx/enforce-module-boundaries'))).toEqual([
+      true,
+      true,
+      true,
+      false,
+      true,
+      false,
+      true,
+      false,
+      true,
+      true,
+    ]);
   });
 
   it('lets only environment.ts files read process.env', () => {
