@@ -1,6 +1,9 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parse } from 'graphql';
+import { ALL_SCOPES } from '@phoenix/domain';
+import { declaredScopes } from '@phoenix/service';
 import { composeSupergraph, CompositionError } from './federation/compose';
 import { SUBGRAPHS, SUPERGRAPH_PATH, WORKSPACE_ROOT } from './federation/subgraphs';
 
@@ -33,5 +36,16 @@ describe('supergraph composition', () => {
     }
     expect(error).toBeInstanceOf(CompositionError);
     expect((error as CompositionError).problems.join('\n')).toMatch(/INVALID_FIELD_SHARING.*PageInfo/);
+  });
+
+  it('keeps every @scope in the supergraph, names only known scopes, and guards every root field', () => {
+    const document = parse(composeSupergraph().supergraphSdl);
+    const scopes = declaredScopes(document);
+    expect([...new Set(scopes.values())].filter((s) => !(ALL_SCOPES as readonly string[]).includes(s))).toEqual([]);
+    const query = document.definitions.find((d) => d.kind === 'ObjectTypeDefinition' && d.name.value === 'Query');
+    const rootFields = (query as { fields: { name: { value: string } }[] }).fields.map((f) => f.name.value);
+    expect(rootFields.filter((f) => !scopes.has(`Query.${f}`))).toEqual([]);
+    expect(scopes.get('Member.email')).toBe('people:read');
+    expect(scopes.get('DeskBooking.history')).toBe('audit:read');
   });
 });

@@ -1,4 +1,4 @@
-import { ENTITY_TYPES, isEntityType, SCOPES, type EntityType } from '@phoenix/domain';
+import { ENTITY_TYPES, isEntityType, type EntityType } from '@phoenix/domain';
 import {
   asOfQuery,
   changesQuery,
@@ -21,7 +21,6 @@ import {
   groupLoaderFor,
   loaderFor,
   page,
-  requireScope,
   type PageArgs,
   type SubgraphContext,
   type SubgraphResolvers,
@@ -38,14 +37,14 @@ interface HistoryArgs extends PageArgs {
 /**
  * The audit subgraph's resolvers. Entity references need no query here (this subgraph
  * owns no current state): `history` and `asOf` batch every entity of a type at one
- * level into one warehouse query through DataLoaders keyed by their arguments.
+ * level into one warehouse query through DataLoaders keyed by their arguments. Scopes
+ * are declared in the SDL (@scope) and enforced by libs/subgraph.
  */
 export function createResolvers(deps: { warehouse: Warehouse; settleMs: number; now?: () => number }): SubgraphResolvers {
   const { warehouse } = deps;
   const now = deps.now ?? Date.now;
 
   function history(ctx: SubgraphContext, entityType: EntityType, id: string, args: HistoryArgs) {
-    requireScope(ctx, SCOPES.history, `${typeName(entityType)}.history`);
     const knownAt = args.knownAt ? new Date(args.knownAt) : null;
     // One cursor space per entity type and system time: a cursor names a version key.
     const p = page(
@@ -77,7 +76,6 @@ export function createResolvers(deps: { warehouse: Warehouse; settleMs: number; 
   }
 
   async function asOf(ctx: SubgraphContext, entityType: EntityType, id: string, args: { validAt: string; knownAt?: string | null }) {
-    requireScope(ctx, SCOPES.history, `${typeName(entityType)}.asOf`);
     const knownAt = args.knownAt ?? new Date(now()).toISOString();
     const loader = loaderFor<HistoryVersionRow>(
       ctx,
@@ -100,7 +98,6 @@ export function createResolvers(deps: { warehouse: Warehouse; settleMs: number; 
   }
 
   async function changes(ctx: SubgraphContext, args: PageArgs & { since: string; entityTypes?: EntityType[] | null }) {
-    requireScope(ctx, SCOPES.history, 'Query.changes');
     const entityTypes = args.entityTypes && args.entityTypes.length > 0 ? [...new Set(args.entityTypes)] : [...ENTITY_TYPES];
     const p = page(
       args,
@@ -142,7 +139,6 @@ export function createResolvers(deps: { warehouse: Warehouse; settleMs: number; 
   }
 
   async function eventTrace(ctx: SubgraphContext, eventId: string) {
-    requireScope(ctx, SCOPES.eventTrace, 'Query.eventTrace');
     const tenantId = ctx.auth.tenantId;
     const [recorded] = await ctx.db.query<EventTraceRow>('trace:event', eventTraceQuery(warehouse, { tenantId, eventIds: [eventId] }));
     const deadLetters = await ctx.db.query<DeadLetterSummaryRow>(
@@ -186,7 +182,6 @@ export function createResolvers(deps: { warehouse: Warehouse; settleMs: number; 
     ctx: SubgraphContext,
     args: PageArgs & { filter?: { reasonCodes?: string[] | null; from?: string | null; to?: string | null } | null },
   ) {
-    requireScope(ctx, SCOPES.deadLetters, 'Query.deadLetters');
     const f = args.filter ?? {};
     if (f.from && f.to && Date.parse(f.to) <= Date.parse(f.from)) throw badUserInput('filter.to', 'must be after filter.from');
     if (f.reasonCodes && f.reasonCodes.length === 0) throw badUserInput('filter.reasonCodes', 'give at least one code, or leave it out');
@@ -217,10 +212,6 @@ export function createResolvers(deps: { warehouse: Warehouse; settleMs: number; 
     asOf: (parent: { id: string }, args: { validAt: string; knownAt?: string | null }, ctx: SubgraphContext) =>
       asOf(ctx, entityType, parent.id, args),
   });
-  const personal = (type: string, field: string) => (parent: Record<string, unknown>, _: unknown, ctx: SubgraphContext) => {
-    requireScope(ctx, SCOPES.personalData, `${type}.${field}`);
-    return parent[field] ?? null;
-  };
 
   const resolvers: SubgraphResolvers = {
     Query: {
@@ -238,9 +229,6 @@ export function createResolvers(deps: { warehouse: Warehouse; settleMs: number; 
     MemberRole: upper(['employee', 'contractor', 'admin']),
     Version: { __resolveType: (v: VersionObject) => v.__typename },
     Entity: { __resolveType: (e: { __typename: string }) => e.__typename },
-    DeadLetter: { payloadBase64: personal('DeadLetter', 'payloadBase64') },
-    MemberVersion: { email: personal('MemberVersion', 'email'), displayName: personal('MemberVersion', 'displayName') },
-    VisitVersion: { visitorName: personal('VisitVersion', 'visitorName'), visitorEmail: personal('VisitVersion', 'visitorEmail') },
   };
   for (const [name, entityType] of Object.entries(ENTITY_TYPE_BY_NAME)) {
     resolvers[name] = entityFields(entityType);

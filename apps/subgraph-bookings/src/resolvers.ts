@@ -34,21 +34,16 @@ const lower = (values: readonly string[]) => Object.fromEntries(values.map((v) =
 /**
  * The bookings subgraph's resolvers: thin by design. By-id fields, relations and
  * `_entities` go through the entity store's DataLoaders; lists go through LISTS and one
- * warehouse query per page. Every read needs the bookings:read scope, personal fields
- * also people:read.
+ * warehouse query per page. Scopes are declared in the SDL (@scope) and enforced by
+ * libs/subgraph; only entity references check bookings:read here.
  */
 export function createResolvers(deps: { warehouse: Warehouse; store: EntityStore }): SubgraphResolvers {
   const { store } = deps;
   const read = (ctx: SubgraphContext, what: string) => requireScope(ctx, SCOPES.read, what);
   const rel = (type: EntityType, field: string) => (parent: EntityObject, _: unknown, ctx: SubgraphContext) =>
     store.load(ctx, type, parent[field]);
-  const personal = (type: string, field: string) => (parent: EntityObject, _: unknown, ctx: SubgraphContext) => {
-    requireScope(ctx, SCOPES.personalData, `${type}.${field}`);
-    return parent[field] ?? null;
-  };
 
   async function list(name: string, args: ListArgs & PageArgs, ctx: SubgraphContext) {
-    read(ctx, `Query.${name}`);
     const spec = LISTS[name];
     if (!spec) throw new Error(`no list spec for ${name}`);
     const where = spec.where(args);
@@ -67,16 +62,14 @@ export function createResolvers(deps: { warehouse: Warehouse; store: EntityStore
   const Query: Record<string, unknown> = {};
   for (const [field, typeName] of Object.entries(BY_ID_FIELD)) {
     const type = TYPES[typeName] as EntityType;
-    Query[field] = (_: unknown, args: { id: string }, ctx: SubgraphContext) => {
-      read(ctx, `Query.${field}`);
-      return store.load(ctx, type, args.id);
-    };
+    Query[field] = (_: unknown, args: { id: string }, ctx: SubgraphContext) => store.load(ctx, type, args.id);
   }
   for (const name of Object.keys(LISTS)) {
     Query[name] = (_: unknown, args: ListArgs & PageArgs, ctx: SubgraphContext) => list(name, args, ctx);
   }
 
-  // `_entities`: the gateway asks for these by { __typename, id }.
+  // `_entities`: the gateway asks for these by { __typename, id }. No SDL field carries the
+  // scope on this path, so it is checked here.
   const reference = (typeName: string) => ({
     __resolveReference: (ref: { id: string }, ctx: SubgraphContext) => {
       read(ctx, `${typeName} (entity reference)`);
@@ -96,8 +89,6 @@ export function createResolvers(deps: { warehouse: Warehouse; store: EntityStore
     Member: {
       ...reference('Member'),
       team: rel('team', 'teamId'),
-      email: personal('Member', 'email'),
-      displayName: personal('Member', 'displayName'),
     },
     DeskBooking: {
       ...reference('DeskBooking'),
@@ -119,8 +110,6 @@ export function createResolvers(deps: { warehouse: Warehouse; store: EntityStore
       ...reference('Visit'),
       host: rel('member', 'hostId'),
       building: rel('building', 'buildingId'),
-      visitorName: personal('Visit', 'visitorName'),
-      visitorEmail: personal('Visit', 'visitorEmail'),
       enriched: (v: EntityObject) => v['enriched'] === true,
     },
   };

@@ -10,3 +10,4 @@ export type { Readiness, ServiceHttpOptions, ServiceHttpServer } from './http-se
 export { graphqlHandler, writeGraphQLError, HttpGraphQLError } from './graphql-http';
 export type { GraphQLHandlerOptions, HttpHandler } from './graphql-http';
 export { onShutdownSignals } from './shutdown';
+export { declaredScopes, scopeOf, SCOPE_DIRECTIVE } from './scopes';

@@ -17,3 +17,4 @@ export { createSubgraphMetrics } from './metrics';
 export type { SubgraphMetrics } from './metrics';
 export { DateScalar, DateTimeScalar } from './scalars';
 export { subgraphHttpEnvironment, contextEnvironment } from './environment';
+export { enforceScopes } from './scopes';

@@ -12,6 +12,7 @@ import { authenticate, createContext, type SubgraphContext } from './context';
 import { formatError, INTERNAL_MESSAGE, isPublicError } from './errors';
 import type { SubgraphMetrics } from './metrics';
 import { DateScalar, DateTimeScalar } from './scalars';
+import { enforceScopes } from './scopes';
 
 /** Resolvers by type and field (functions, `__resolveReference`, enum value maps, scalars). */
 export type SubgraphResolvers = Record<string, GraphQLScalarType | Record<string, unknown>>;
@@ -48,11 +49,13 @@ export interface SubgraphServer {
  */
 export function createSubgraphServer(options: SubgraphServerOptions): SubgraphServer {
   const { metrics, logger } = options;
-  const schema = buildSubgraphSchema({
-    typeDefs: options.typeDefs,
-    // @apollo/subgraph's resolver map type is not exported from its entry point.
-    resolvers: { DateTime: DateTimeScalar, Date: DateScalar, ...options.resolvers } as never,
-  });
+  const schema = enforceScopes(
+    buildSubgraphSchema({
+      typeDefs: options.typeDefs,
+      // @apollo/subgraph's resolver map type is not exported from its entry point.
+      resolvers: { DateTime: DateTimeScalar, Date: DateScalar, ...options.resolvers } as never,
+    }),
+  );
   const apollo = new ApolloServer<SubgraphContext>({
     schema,
     introspection: options.http.introspection,
