@@ -43,7 +43,7 @@ describe('supergraph composition', () => {
     const scopes = declaredScopes(document);
     expect([...new Set(scopes.values())].filter((s) => !(ALL_SCOPES as readonly string[]).includes(s))).toEqual([]);
     const query = document.definitions.find((d) => d.kind === 'ObjectTypeDefinition' && d.name.value === 'Query');
-    const rootFields = (query as { fields: { name: { value: string } }[] }).fields.map((f) => f.name.value);
+    const rootFields = (query as unknown as { fields: { name: { value: string } }[] }).fields.map((f) => f.name.value);
     expect(rootFields.filter((f) => !scopes.has(`Query.${f}`))).toEqual([]);
     expect(scopes.get('Member.email')).toBe('people:read');
     expect(scopes.get('DeskBooking.history')).toBe('audit:read');

@@ -1,4 +1,4 @@
-import { ENTITY_TYPES, isEntityType, type EntityType } from '@phoenix/domain';
+import { ENTITY_TYPES, isEntityType, isRealTimestamp, type EntityType } from '@phoenix/domain';
 import {
   asOfQuery,
   changesQuery,
@@ -29,6 +29,8 @@ import { ENTITY_TYPE_BY_NAME, toVersion, typeName, type VersionObject } from './
 
 const upper = (values: readonly string[]) => Object.fromEntries(values.map((v) => [v.toUpperCase(), v]));
 const isString = (v: unknown): v is string => typeof v === 'string';
+// Cursors are readable by clients (not signed): check what they carry before it reaches a query.
+const isTimestamp = (v: unknown): v is string => typeof v === 'string' && isRealTimestamp(v);
 
 interface HistoryArgs extends PageArgs {
   knownAt?: string | null;
@@ -52,7 +54,7 @@ export function createResolvers(deps: { warehouse: Warehouse; settleMs: number; 
       { list: `history:${entityType}`, arguments: { knownAt: args.knownAt ?? null } },
       {
         validateKey: (k): k is [string, number | null, string] =>
-          k.length === 3 && isString(k[0]) && (k[1] === null || Number.isSafeInteger(k[1])) && isString(k[2]),
+          k.length === 3 && isTimestamp(k[0]) && (k[1] === null || (Number.isSafeInteger(k[1]) && (k[1] as number) >= 0)) && isString(k[2]),
       },
     );
     const after = p.after ? { validFrom: p.after[0], seq: p.after[1], eventId: p.after[2] } : null;
@@ -98,13 +100,14 @@ export function createResolvers(deps: { warehouse: Warehouse; settleMs: number; 
   }
 
   async function changes(ctx: SubgraphContext, args: PageArgs & { since: string; entityTypes?: EntityType[] | null }) {
-    const entityTypes = args.entityTypes && args.entityTypes.length > 0 ? [...new Set(args.entityTypes)] : [...ENTITY_TYPES];
+    // Sorted: the same set in another order is the same feed, and the same cursor binding.
+    const entityTypes = args.entityTypes && args.entityTypes.length > 0 ? [...new Set(args.entityTypes)].sort() : [...ENTITY_TYPES];
     const p = page(
       args,
       { list: 'changes', arguments: { since: args.since, entityTypes } },
       {
         validateKey: (k): k is [string, EntityType, string, string] =>
-          k.length === 4 && isString(k[0]) && isString(k[1]) && isEntityType(k[1]) && isString(k[2]) && isString(k[3]),
+          k.length === 4 && isTimestamp(k[0]) && isString(k[1]) && isEntityType(k[1]) && isString(k[2]) && isString(k[3]),
       },
     );
     const watermark = new Date(now() - deps.settleMs);
@@ -189,7 +192,7 @@ export function createResolvers(deps: { warehouse: Warehouse; settleMs: number; 
       args,
       { list: 'deadLetters', arguments: f },
       {
-        validateKey: (k): k is [string, string] => k.length === 2 && isString(k[0]) && isString(k[1]),
+        validateKey: (k): k is [string, string] => k.length === 2 && isTimestamp(k[0]) && isString(k[1]),
       },
     );
     const rows = await ctx.db.query<DeadLetterRecordRow>(

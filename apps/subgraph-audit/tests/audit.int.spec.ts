@@ -316,6 +316,16 @@ describe('subgraph-audit against the emulator', () => {
       after = h.pageInfo.endCursor;
     }
     expect(seen).toEqual(expected);
+    // Cursors are readable, not signed: a doctored one is refused before any query.
+    const doctored = JSON.parse(Buffer.from(after as string, 'base64url').toString()) as { f: string; k: unknown[] };
+    doctored.k[0] = "2026-01-05' OR 1=1";
+    warehouse.reset();
+    const res = await gql('query($id: ID!, $a: String) { history(entityType: DESK_BOOKING, id: $id, after: $a) { nodes { eventId } } }', {
+      id: busiest,
+      a: Buffer.from(JSON.stringify(doctored)).toString('base64url'),
+    });
+    expect(res.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', argument: 'after' });
+    expect(warehouse.log).toEqual([]);
   });
 
   it('feeds every change exactly once, in system-time order, while new versions arrive', async () => {

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { parseConfig } from '@phoenix/domain';
 import { warehouseEnvironment } from '@phoenix/bq';
-import { contextEnvironment, subgraphHttpEnvironment } from '@phoenix/subgraph';
+import { contextEnvironment } from '@phoenix/service';
+import { subgraphHttpEnvironment } from '@phoenix/subgraph';
 
 /** The reference-entity cache: how stale a renamed building may be, and how many entities to keep. */
 const cacheEnvironment = z

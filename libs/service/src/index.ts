@@ -11,3 +11,4 @@ export { graphqlHandler, writeGraphQLError, HttpGraphQLError } from './graphql-h
 export type { GraphQLHandlerOptions, HttpHandler } from './graphql-http';
 export { onShutdownSignals } from './shutdown';
 export { declaredScopes, scopeOf, SCOPE_DIRECTIVE } from './scopes';
+export { contextEnvironment } from './environment';

@@ -16,5 +16,5 @@ export { loaderFor, groupLoaderFor } from './loaders';
 export { createSubgraphMetrics } from './metrics';
 export type { SubgraphMetrics } from './metrics';
 export { DateScalar, DateTimeScalar } from './scalars';
-export { subgraphHttpEnvironment, contextEnvironment } from './environment';
+export { subgraphHttpEnvironment } from './environment';
 export { enforceScopes } from './scopes';
