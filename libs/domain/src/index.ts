@@ -13,3 +13,4 @@ export { Random } from './generator/random';
 export * from './config';
 export * from './request-context';
 export * from './scopes';
+export * from './consumers';
