@@ -12,3 +12,4 @@ export type { GraphQLHandlerOptions, HttpHandler } from './graphql-http';
 export { onShutdownSignals } from './shutdown';
 export { declaredScopes, scopeOf, SCOPE_DIRECTIVE } from './scopes';
 export { contextEnvironment } from './environment';
+export { badUserInput, forbidden, formatError, createErrorFormatter, isPublicError, INTERNAL_MESSAGE, PUBLIC_ERROR_CODES } from './errors';

@@ -3,8 +3,7 @@ import type { BaseContext } from '@apollo/server';
 import type { Logger } from 'pino';
 import { CONTEXT_HEADER, ContextError, verifyContext, type ContextKeys, type RequestContext } from '@phoenix/domain';
 import type { Row, Statement, Warehouse } from '@phoenix/bq';
-import { HttpGraphQLError } from '@phoenix/service';
-import { forbidden } from './errors';
+import { forbidden, HttpGraphQLError } from '@phoenix/service';
 import type { SubgraphMetrics } from './metrics';
 
 /** The warehouse as one request sees it: every query named, timed, counted and tenant-checked. */

@@ -8,7 +8,7 @@ export { createSubgraphServer, loadTypeDefs } from './server';
 export type { SubgraphServer, SubgraphServerOptions, SubgraphResolvers } from './server';
 export { authenticate, createContext, requireScope } from './context';
 export type { SubgraphContext, RequestWarehouse } from './context';
-export { badUserInput, forbidden, formatError, INTERNAL_MESSAGE, PUBLIC_ERROR_CODES } from './errors';
+export { badUserInput, forbidden, formatError, INTERNAL_MESSAGE, PUBLIC_ERROR_CODES } from '@phoenix/service';
 export { page, connection, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './pagination';
 export type { Page, PageArgs, Connection } from './pagination';
 export { ReferenceCache } from './cache';

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { badUserInput } from './errors';
+import { badUserInput } from '@phoenix/service';
 
 /** Page size bounds shared by every list field: `first` defaults to 20 and may not exceed 100. */
 export const DEFAULT_PAGE_SIZE = 20;

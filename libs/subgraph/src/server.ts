@@ -7,9 +7,15 @@ import { parse, type DocumentNode, type GraphQLScalarType } from 'graphql';
 import type { Logger } from 'pino';
 import type { ContextKeys } from '@phoenix/domain';
 import { sql, type Warehouse } from '@phoenix/bq';
-import { createServiceHttpServer, graphqlHandler, type ServiceHttpServer } from '@phoenix/service';
+import {
+  createServiceHttpServer,
+  formatError,
+  graphqlHandler,
+  INTERNAL_MESSAGE,
+  isPublicError,
+  type ServiceHttpServer,
+} from '@phoenix/service';
 import { authenticate, createContext, type SubgraphContext } from './context';
-import { formatError, INTERNAL_MESSAGE, isPublicError } from './errors';
 import type { SubgraphMetrics } from './metrics';
 import { DateScalar, DateTimeScalar } from './scalars';
 import { enforceScopes } from './scopes';

@@ -2,8 +2,9 @@ import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
 
 /**
- * The error codes a subgraph answers with. Clients branch on `extensions.code`; the
- * message says what to fix. Anything else is an internal error and is masked.
+ * The error codes Phoenix answers with (subgraphs and gateway). Clients branch on
+ * `extensions.code`; the message says what to fix. Anything else is an internal error
+ * and is masked.
  */
 export const PUBLIC_ERROR_CODES = new Set([
   'BAD_USER_INPUT',
@@ -37,10 +38,30 @@ export const INTERNAL_MESSAGE = 'Internal server error: quote the requestId when
  * original is logged by the errors plugin with the request id.
  */
 export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+  return createErrorFormatter(PUBLIC_ERROR_CODES)(formatted, error);
+}
+
+/**
+ * A formatError with more public codes (the gateway's limits), and `extensions.limitCode`
+ * lifted into `code`: Apollo renames every validation error GRAPHQL_VALIDATION_FAILED,
+ * but a client must tell a depth bomb from a typo.
+ */
+export function createErrorFormatter(publicCodes: ReadonlySet<string>) {
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const limitCode = formatted.extensions?.['limitCode'];
+    if (typeof limitCode === 'string' && publicCodes.has(limitCode)) {
+      const { stacktrace: _s, limitCode: _l, http: _h, ...rest } = formatted.extensions ?? {};
+      return { ...formatted, extensions: { ...rest, code: limitCode } };
+    }
+    return maskUnlessPublic(formatted, error, publicCodes);
+  };
+}
+
+function maskUnlessPublic(formatted: GraphQLFormattedError, error: unknown, publicCodes: ReadonlySet<string>): GraphQLFormattedError {
   const code = formatted.extensions?.['code'];
   const original = unwrapResolverError(error);
-  if (typeof code === 'string' && PUBLIC_ERROR_CODES.has(code) && !(original instanceof Error && !(original instanceof GraphQLError))) {
-    const { stacktrace: _stacktrace, ...extensions } = formatted.extensions ?? {};
+  if (typeof code === 'string' && publicCodes.has(code) && !(original instanceof Error && !(original instanceof GraphQLError))) {
+    const { stacktrace: _stacktrace, http: _http, ...extensions } = formatted.extensions ?? {};
     return { ...formatted, extensions };
   }
   return {
@@ -52,8 +73,8 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
 }
 
 /** True for errors that are the caller's, not ours (not logged as failures). */
-export function isPublicError(error: unknown): boolean {
+export function isPublicError(error: unknown, publicCodes: ReadonlySet<string> = PUBLIC_ERROR_CODES): boolean {
   const original = unwrapResolverError(error);
   const code = original instanceof GraphQLError ? original.extensions['code'] : undefined;
-  return typeof code === 'string' && PUBLIC_ERROR_CODES.has(code);
+  return typeof code === 'string' && publicCodes.has(code);
 }
