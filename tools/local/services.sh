@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# The local stand-ins for the cloud parts, together: the Apache Kafka broker and the
-# BigQuery emulator. Idempotent; concurrent callers (parallel test runs) serialise on
-# a lock so a service is never started twice.
+# The local stand-ins for the cloud parts, together: the Apache Kafka broker, the
+# BigQuery emulator and Redis. Idempotent; concurrent callers (parallel test runs)
+# serialise on a lock so a service is never started twice.
 #
 # Usage: tools/local/services.sh <install|up|down|status|env>
-#   install  fetch Kafka jars (Maven) and create the emulator venv (PyPI); skipped when done
-#   up       install if needed, start both, wait until both answer, create topics
-#   down     stop both
-#   status   one line per service; exit 0 only when both run
+#   install  fetch Kafka jars (Maven), create the emulator venv (PyPI) and unpack Redis
+#            (Debian packages); skipped when done
+#   up       install if needed, start all three, wait until each answers, create topics
+#   down     stop all three
+#   status   one line per service; exit 0 only when all run
 #   env      print the environment the apps need to reach them (eval "$(… env)")
 set -euo pipefail
 
@@ -26,18 +27,21 @@ with_lock() {
 install() {
   bash "$HERE/kafka.sh" install 9>&-
   bash "$HERE/bigquery.sh" install 9>&-
+  bash "$HERE/redis.sh" install 9>&-
 }
 
 up() {
   install
   bash "$HERE/kafka.sh" start 9>&-
   bash "$HERE/bigquery.sh" start 9>&-
+  bash "$HERE/redis.sh" start 9>&-
 }
 
 down() {
   local rc=0
   bash "$HERE/kafka.sh" stop 9>&- || rc=$?
   bash "$HERE/bigquery.sh" stop 9>&- || rc=$?
+  bash "$HERE/redis.sh" stop 9>&- || rc=$?
   return $rc
 }
 
@@ -45,6 +49,7 @@ status() {
   local rc=0
   bash "$HERE/kafka.sh" status || rc=3
   bash "$HERE/bigquery.sh" status || rc=3
+  bash "$HERE/redis.sh" status || rc=3
   return $rc
 }
 
@@ -52,6 +57,7 @@ env_vars() {
   echo "export KAFKA_BROKERS=127.0.0.1:${PHOENIX_KAFKA_PORT:-9092}"
   echo "export BIGQUERY_PROJECT=${PHOENIX_BQ_PROJECT:-phoenix-local}"
   echo "export BIGQUERY_EMULATOR_HOST=http://127.0.0.1:${PHOENIX_BQ_PORT:-9050}/bigquery/v2"
+  echo "export REDIS_URL=redis://127.0.0.1:${PHOENIX_REDIS_PORT:-6379}"
 }
 
 case "${1:-}" in
@@ -60,5 +66,5 @@ case "${1:-}" in
   down) with_lock down ;;
   status) status ;;
   env) env_vars ;;
-  *) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  *) sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

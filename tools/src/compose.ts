@@ -1,5 +1,5 @@
 /**
- * `npm run compose`: writes the supergraph the gateway loads (apps/gateway/supergraph.graphql)
+ * `npm run compose`: writes the supergraph the gateway loads (apps/gateway/src/supergraph.graphql)
  * from the subgraphs' SDL files. `--check` only compares, and fails when the checked-in
  * file is stale — CI runs the same comparison as a unit test.
  */

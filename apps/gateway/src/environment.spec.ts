@@ -1,22 +1,57 @@
 import { ConfigError } from '@phoenix/domain';
 import { loadEnvironment } from './environment';
 
+const base = { CONTEXT_SIGNING_SECRET: 'x'.repeat(40), CONSUMERS_FILE: '/etc/phoenix/consumers.json' };
+
+const problems = (env: Record<string, string>) => {
+  try {
+    loadEnvironment(env);
+  } catch (err) {
+    return (err as ConfigError).problems.map((p) => p.split(':')[0]);
+  }
+  throw new Error('expected a ConfigError');
+};
+
 describe('gateway environment', () => {
-  it('applies defaults for local development', () => {
-    expect(loadEnvironment({ CONTEXT_SIGNING_SECRET: 'x'.repeat(40) }).subgraphs).toEqual({
-      SUBGRAPH_BOOKINGS_URL: 'http://127.0.0.1:4001/graphql',
-      SUBGRAPH_AUDIT_URL: 'http://127.0.0.1:4002/graphql',
+  it('defaults to development: introspection and the landing page on, in-memory rate limits, safelist off', () => {
+    const env = loadEnvironment(base);
+    expect(env.http).toMatchObject({ environment: 'development', port: 4000, introspection: true, landingPage: true, corsOrigins: [] });
+    expect(env.rate).toEqual({ redisUrl: null, prefix: 'phoenix:rate', failOpen: false });
+    expect(env.operations.safelist).toEqual({ mode: 'off', file: null });
+    expect(env.limits).toMatchObject({ maxDepth: 12, maxAliases: 15, maxBatch: 5, maxBodyBytes: 100_000 });
+    expect(env.auth.jwt).toBeNull();
+  });
+
+  it('closes introspection and the landing page in production unless asked', () => {
+    expect(loadEnvironment({ ...base, GATEWAY_ENV: 'production' }).http).toMatchObject({ introspection: false, landingPage: false });
+    expect(loadEnvironment({ ...base, GATEWAY_ENV: 'production', GRAPHQL_INTROSPECTION: 'true' }).http.introspection).toBe(true);
+    expect(loadEnvironment({ ...base, LANDING_PAGE: 'false' }).http.landingPage).toBe(false);
+  });
+
+  it('needs issuer, audience and exactly one key source once JWTs are configured', () => {
+    expect(problems({ ...base, JWT_ISSUER: 'https://id.example' })).toEqual(['JWT_AUDIENCE', 'JWT_JWKS_URL']);
+    expect(
+      loadEnvironment({ ...base, JWT_ISSUER: 'https://id.example', JWT_AUDIENCE: 'phoenix', JWT_JWKS_FILE: '/k.json' }).auth.jwt,
+    ).toMatchObject({
+      issuer: 'https://id.example',
+      tenantClaim: 'tenant_id',
     });
   });
 
-  it('reports every problem at once and never echoes the secret', () => {
-    let error: ConfigError | undefined;
+  it('needs a safelist file to enforce one, and reports every problem at once without echoing the secret', () => {
+    expect(problems({ ...base, SAFELIST_MODE: 'enforce' })).toEqual(['SAFELIST_FILE']);
+    const env = { PORT: 'http', SUBGRAPH_AUDIT_URL: 'not a url', CONTEXT_SIGNING_SECRET: 'short-secret', MAX_DEPTH: '0' };
+    expect(problems(env)).toEqual(['PORT', 'SUBGRAPH_AUDIT_URL', 'CONTEXT_SIGNING_SECRET.0', 'CONSUMERS_FILE', 'MAX_DEPTH']);
     try {
-      loadEnvironment({ PORT: '0', SUBGRAPH_AUDIT_URL: 'not a url', CONTEXT_SIGNING_SECRET: 'short-secret' });
+      loadEnvironment(env);
     } catch (err) {
-      error = err as ConfigError;
+      expect((err as Error).message).not.toContain('short-secret');
     }
-    expect(error?.problems.map((p) => p.split(':')[0])).toEqual(['PORT', 'SUBGRAPH_AUDIT_URL', 'CONTEXT_SIGNING_SECRET']);
-    expect(error?.message).not.toContain('short-secret');
+  });
+
+  it('overrides subgraph URLs by subgraph name', () => {
+    expect(loadEnvironment({ ...base, SUBGRAPH_BOOKINGS_URL: 'http://bookings:4001/graphql' }).federation.urlOverrides).toEqual({
+      bookings: 'http://bookings:4001/graphql',
+    });
   });
 });

@@ -68,7 +68,7 @@ export function writeGraphQLError(res: ServerResponse, err: HttpGraphQLError): v
   res.end(JSON.stringify({ errors: [{ message: err.message, extensions: { code: err.code } }] }));
 }
 
-async function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<unknown> {
+export async function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<unknown> {
   const declared = Number(req.headers['content-length']);
   const tooLarge = () =>
     new HttpGraphQLError(413, 'PAYLOAD_TOO_LARGE', `request body is larger than ${maxBytes} bytes; send a smaller operation or variables`);

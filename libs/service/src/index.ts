@@ -7,7 +7,7 @@
 export { createLogger } from './logger';
 export { createServiceHttpServer } from './http-server';
 export type { Readiness, ServiceHttpOptions, ServiceHttpServer } from './http-server';
-export { graphqlHandler, writeGraphQLError, HttpGraphQLError } from './graphql-http';
+export { graphqlHandler, readJsonBody, writeGraphQLError, HttpGraphQLError } from './graphql-http';
 export type { GraphQLHandlerOptions, HttpHandler } from './graphql-http';
 export { onShutdownSignals } from './shutdown';
 export { declaredScopes, scopeOf, SCOPE_DIRECTIVE } from './scopes';

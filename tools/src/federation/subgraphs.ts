@@ -19,4 +19,4 @@ export const SUBGRAPHS: readonly SubgraphSource[] = [
 ];
 
 /** Where the composed supergraph is checked in: the gateway loads it at start. */
-export const SUPERGRAPH_PATH = 'apps/gateway/supergraph.graphql';
+export const SUPERGRAPH_PATH = 'apps/gateway/src/supergraph.graphql';
