@@ -9,7 +9,7 @@ import { createMetrics } from '../src/metrics';
 import { classify, type CurrentVersion, type EventOutcome } from '../src/pipeline/classify';
 import { decode, type ConsumedMessage, type Decoded } from '../src/pipeline/decode';
 import { createEnricher } from '../src/pipeline/enrichment';
-import { buildRows, createWarehouseWriter, type WarehouseWriter } from '../src/pipeline/writer';
+import { appliedEvents, buildRows, createWarehouseWriter, type WarehouseWriter } from '../src/pipeline/writer';
 import { createTracing } from '../src/tracing';
 import { createStageTimer, type Measurement, type Meter } from './measure';
 
@@ -109,6 +109,21 @@ export async function measurePipelineCpu(
   target: ConsumeTarget,
   deps: { warehouse: Warehouse; referenceEvents: readonly DomainEvent[]; maxEventBytes: number; maxBatchMessages: number },
 ): Promise<PipelineResult> {
+  const work = await createPipelineWork(deps);
+  const measurement = await consumeAll(target, ({ batch }) => work.processBatch(batch.topic, batch.partition, batch.messages));
+  return { ...measurement, ...work.results() };
+}
+
+/**
+ * (b)'s work per Kafka batch, apart from the consumer loop, so it can also be run on
+ * in-memory messages when iterating on the pipeline's CPU cost.
+ */
+export async function createPipelineWork(deps: {
+  warehouse: Warehouse;
+  referenceEvents: readonly DomainEvent[];
+  maxEventBytes: number;
+  maxBatchMessages: number;
+}) {
   const counted = countingWarehouse(deps.warehouse);
   const enricher = createEnricher({ warehouse: counted.warehouse });
   // Warm-up: reference events go into the cache by write-through (no query), as they
@@ -120,62 +135,65 @@ export async function measurePipelineCpu(
   const tally = { rows: 0, enrichable: 0, enriched: 0 };
   const outcomes: PipelineResult['outcomes'] = { applied: 0, duplicate: 0, superseded: 0, dead_lettered: 0 };
 
+  // The writer's steps (writer.ts `write`) minus its reads and statements.
   async function processChunk(chunk: ConsumedMessage[]): Promise<void> {
     const decoded = stages.time('decode', () => chunk.map((m) => decode(m, { maxBytes: deps.maxEventBytes })));
-    outcomes.dead_lettered += decoded.length - decoded.filter((d) => d.kind === 'event').length;
 
-    const { fresh, applied, outcomeOf } = stages.time('classify', () => {
+    const { items, result, applied } = stages.time('classify', () => {
       const items = decoded.filter((d): d is EventItem => d.kind === 'event');
-      const result = classify(
-        items.map((i) => i.event),
-        NOTHING_RECORDED,
-        NO_CURRENT_ROWS,
-      );
-      const outcomeOf = new Map(items.map((item, i) => [item, result[i] as EventOutcome]));
-      for (const outcome of result) outcomes[outcome]++;
-      const fresh = items.filter((item) => outcomeOf.get(item) !== 'duplicate');
-      return { fresh, applied: fresh.filter((item) => outcomeOf.get(item) === 'applied'), outcomeOf };
+      const events = items.map((i) => i.event);
+      const result = classify(events, NOTHING_RECORDED, NO_CURRENT_ROWS);
+      return { items, result, applied: appliedEvents(events, result) };
     });
+    outcomes.dead_lettered += decoded.length - items.length;
+    for (const outcome of result) outcomes[outcome]++;
 
-    const enrichment = await stages.timeAsync('enrich', () => enricher.prepare(applied.map((i) => i.event)));
-    // The writer calls columnsFor while building current rows; here it is timed as enrichment.
-    const columnsByEvent = stages.time('enrich', () => new Map(applied.map((item) => [item.event, enrichment.columnsFor(item.event)])));
-    for (const c of columnsByEvent.values()) {
-      if ('enriched' in c) {
+    const enrichment = await stages.timeAsync('enrich', () => enricher.prepare(applied));
+
+    // As in the writer, columnsFor runs while the current rows are built, so its time counts as `rows`.
+    const columnsFor = (event: DomainEvent) => {
+      const columns = enrichment.columnsFor(event);
+      if ('enriched' in columns) {
         tally.enrichable++;
-        if (c['enriched'] === true) tally.enriched++;
+        if (columns['enriched'] === true) tally.enriched++;
       }
-    }
-
+      return columns;
+    };
     stages.time('rows', () => {
-      const planned = buildRows(fresh, outcomeOf, (event) => columnsByEvent.get(event) ?? {}, new Date().toISOString());
+      const planned = buildRows(items, result, columnsFor, new Date().toISOString());
       for (const { history, current } of planned.versions.values()) tally.rows += history.length + current.length;
       tally.rows += planned.raw.length;
     });
   }
 
-  const measurement = await consumeAll(target, async ({ batch }) => {
-    // As the lane does: one receive time per batch, chunks of at most maxBatchMessages.
-    const receivedAt = new Date().toISOString();
-    for (let start = 0; start < batch.messages.length; start += deps.maxBatchMessages) {
-      const chunk = batch.messages
-        .slice(start, start + deps.maxBatchMessages)
-        .map((m: KafkaMessage): ConsumedMessage => ({ topic: batch.topic, partition: batch.partition, ...pick(m), receivedAt }));
-      await processChunk(chunk);
-    }
-  });
   return {
-    ...measurement,
-    stagesMs: stages.totals(),
-    rowsBuilt: tally.rows,
-    outcomes,
-    enrichable: tally.enrichable,
-    enriched: tally.enriched,
-    warehouseQueries: counted.queries() - queriesBefore,
+    async processBatch(topic: string, partition: number, messages: KafkaMessage[]): Promise<void> {
+      // As the lane does: one receive time per batch, chunks of at most maxBatchMessages.
+      const receivedAt = new Date().toISOString();
+      for (let start = 0; start < messages.length; start += deps.maxBatchMessages) {
+        // The same mapping as the lane's eachBatch (ingestor.ts).
+        const chunk = messages.slice(start, start + deps.maxBatchMessages).map((m: KafkaMessage): ConsumedMessage => ({
+          topic,
+          partition,
+          offset: m.offset,
+          key: m.key,
+          value: m.value,
+          headers: m.headers,
+          receivedAt,
+        }));
+        await processChunk(chunk);
+      }
+    },
+    results: () => ({
+      stagesMs: stages.totals(),
+      rowsBuilt: tally.rows,
+      outcomes,
+      enrichable: tally.enrichable,
+      enriched: tally.enriched,
+      warehouseQueries: counted.queries() - queriesBefore,
+    }),
   };
 }
-
-const pick = (m: KafkaMessage) => ({ offset: m.offset, key: m.key, value: m.value, headers: m.headers });
 
 /** A warehouse handle that counts queries, to prove the measured loop never left the cache. */
 function countingWarehouse(inner: Warehouse): { warehouse: Warehouse; queries: () => number } {

@@ -238,8 +238,21 @@ export function isRealTimestamp(value: string): boolean {
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
 function dateAt(v: string, at: number): boolean {
-  for (const k of [0, 1, 2, 3, 5, 6, 8, 9]) if (!isDigit(v.charCodeAt(at + k))) return false;
-  if (v.charCodeAt(at + 4) !== 45 || v.charCodeAt(at + 7) !== 45) return false;
+  // Unrolled rather than a loop over an array of offsets, which allocated per call.
+  if (
+    !isDigit(v.charCodeAt(at)) ||
+    !isDigit(v.charCodeAt(at + 1)) ||
+    !isDigit(v.charCodeAt(at + 2)) ||
+    !isDigit(v.charCodeAt(at + 3)) ||
+    v.charCodeAt(at + 4) !== 45 ||
+    !isDigit(v.charCodeAt(at + 5)) ||
+    !isDigit(v.charCodeAt(at + 6)) ||
+    v.charCodeAt(at + 7) !== 45 ||
+    !isDigit(v.charCodeAt(at + 8)) ||
+    !isDigit(v.charCodeAt(at + 9))
+  ) {
+    return false;
+  }
   const year = num(v, at, 4);
   const month = num(v, at + 5, 2);
   const day = num(v, at + 8, 2);

@@ -1,11 +1,12 @@
+import { z } from 'zod';
 import { BOOKING_STATUSES, isKnownTimeZone, isRealDate, isRealTimestamp, MEMBER_ROLES, type EntityType } from './entities';
 
 /**
  * A hand-written accept-only check for the entity schemas, for the ingest's hot path.
  * It mirrors each zod schema in entities.ts field by field and returns the same output
  * (known fields only, absent optionals left out) when the data is certainly valid, or
- * undefined when it is not — or when it cannot tell cheaply (emails) — in which case
- * validation runs zod, which stays the only source of problem codes and messages.
+ * undefined when it is not — or when it cannot tell cheaply — in which case validation
+ * runs zod, which stays the only source of problem codes and messages.
  * fast-path.spec.ts checks that it never accepts what zod rejects, nor returns
  * anything zod would not.
  */
@@ -37,8 +38,9 @@ const date: Check = (v) => typeof v === 'string' && isRealDate(v);
 const status: Check = (v) => typeof v === 'string' && STATUSES.has(v);
 const features: Check = (v) =>
   Array.isArray(v) && v.length <= 32 && v.every((f) => typeof f === 'string' && f.length >= 1 && f.length <= 64);
-/** Only the absent/null case is fast; a real address goes to zod's email check. */
-const noEmail: Check = () => false;
+// z.email()'s own check: a string matching zod's email pattern (entities.ts passes no other pattern).
+const EMAIL = z.regexes.email;
+const email: Check = (v) => typeof v === 'string' && EMAIL.test(v);
 
 const FIELDS: { readonly [K in EntityType]: readonly Field[] } = {
   building: [
@@ -78,7 +80,7 @@ const FIELDS: { readonly [K in EntityType]: readonly Field[] } = {
   member: [
     { name: 'id', check: id },
     { name: 'teamId', check: (v) => v === null || id(v) },
-    { name: 'email', check: noEmail },
+    { name: 'email', check: email },
     { name: 'displayName', check: text(1, 200) },
     { name: 'role', check: (v) => typeof v === 'string' && ROLES.has(v) },
     { name: 'active', check: bool },
@@ -111,7 +113,7 @@ const FIELDS: { readonly [K in EntityType]: readonly Field[] } = {
     { name: 'hostId', check: id },
     { name: 'buildingId', check: id },
     { name: 'visitorName', check: text(1, 200) },
-    { name: 'visitorEmail', check: noEmail, optional: true },
+    { name: 'visitorEmail', check: email, optional: true },
     { name: 'visitorCompany', check: text(0, 200), optional: true },
     { name: 'expectedAt', check: timestamp },
     { name: 'status', check: status },
@@ -120,20 +122,37 @@ const FIELDS: { readonly [K in EntityType]: readonly Field[] } = {
   ],
 };
 
-/** The parsed entity state when `data` is certainly valid for `entityType`; otherwise undefined (ask zod). */
-export function fastParse(entityType: EntityType, data: Record<string, unknown>): Record<string, unknown> | undefined {
-  const out: Record<string, unknown> = {};
-  for (const field of FIELDS[entityType]) {
+/**
+ * The parsed entity state when `data` is certainly valid for `entityType`; otherwise
+ * undefined (ask zod). With `owned` (the caller parsed `data` itself and nothing else
+ * holds it), `data` is returned as it is when it is a plain object with no keys beyond
+ * the schema's: it then equals zod's output, and copying it would only make garbage.
+ */
+export function fastParse(entityType: EntityType, data: Record<string, unknown>, owned = false): Record<string, unknown> | undefined {
+  const fields = FIELDS[entityType];
+  let present = 0;
+  for (const field of fields) {
     const value = data[field.name];
-    if (field.optional) {
-      if (value === undefined) continue;
-      if (value === null) {
-        out[field.name] = null;
-        continue;
-      }
+    if (field.optional && (value === undefined || value === null)) {
+      if (value === null) present++;
+      continue;
     }
     if (!field.check(value)) return undefined;
-    out[field.name] = value;
+    present++;
+  }
+  if (owned && Object.getPrototypeOf(data) === Object.prototype && enumerableKeys(data) === present) return data;
+  const out: Record<string, unknown> = {};
+  for (const field of fields) {
+    const value = data[field.name];
+    if (value !== undefined) out[field.name] = value;
   }
   return out;
+}
+
+/** Own and inherited enumerable string keys, as for...in sees them (no array allocated, unlike Object.keys). */
+function enumerableKeys(value: object): number {
+  let n = 0;
+  // Inherited keys count too, on purpose: any key beyond the schema's means "copy".
+  for (const _ in value) n++;
+  return n;
 }

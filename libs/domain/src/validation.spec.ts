@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import {
   createCloudEvent,
   generateEventList,
@@ -161,6 +162,44 @@ describe('validateEvent', () => {
       validateEvent(envelope({}, { ...booking, date: '2028-02-29', startTime: '2028-02-29T08:00:00Z', endTime: '2028-02-29T09:00:00Z' }))
         .ok,
     ).toBe(true);
+  });
+
+  // Canonical timestamps (what toISOString prints) are read without Date.parse, and two of
+  // them are ordered as strings: both must agree with Date.parse.
+  const instant = fc.date({ min: new Date('1900-01-01T00:00:00Z'), max: new Date('9999-12-31T23:59:59.999Z'), noInvalidDate: true });
+  const iso = (d: Date) => d.toISOString();
+  const offset = (d: Date) => iso(d).replace('.000Z', 'Z').replace('Z', '+00:00');
+  const text = fc.oneof(instant.map(iso), instant.map(offset), fc.constantFrom('2026-01-05T09:00:00.1234Z', '2026-01-05t09:00:00.000Z'));
+
+  it('reads the event time in milliseconds as Date.parse does', () => {
+    fc.assert(
+      fc.property(text, (time) => {
+        const result = validateEvent(envelope({ time }));
+        expect(result.ok && result.event.timeMs).toBe(Date.parse(time));
+      }),
+      { numRuns: 2000, seed: 2026 },
+    );
+  });
+
+  it('requires endTime after startTime exactly when Date.parse says so', () => {
+    fc.assert(
+      fc.property(fc.oneof(text, fc.constant('2026-01-07T08:00:00.000Z')), text, (startTime, endTime) => {
+        const ok = validateEvent(envelope({}, { ...booking, startTime, endTime })).ok;
+        expect(ok).toBe(Date.parse(endTime) > Date.parse(startTime));
+      }),
+      { numRuns: 2000, seed: 2026 },
+    );
+    const same = '2026-01-07T08:00:00.000Z';
+    expect(validateEvent(envelope({}, { ...booking, startTime: same, endTime: same })).ok).toBe(false);
+  });
+
+  it('tells invalid UTF-8 from a real U+FFFD in the text', () => {
+    const withReplacement = JSON.stringify(envelope({ source: '/huddle\uFFFD' }));
+    const result = validateEvent(Buffer.from(withReplacement));
+    expect(result.ok && result.text).toBe(withReplacement);
+    const bytes = Buffer.from(withReplacement);
+    const bad = Buffer.concat([bytes.subarray(0, 10), Buffer.from([0xed, 0xa0, 0x80]), bytes.subarray(10)]);
+    expect(codes(problemsOf(bad))).toEqual(['MALFORMED_JSON ']);
   });
 
   it('accepts only printable ASCII event ids, so JavaScript and BigQuery order ties alike', () => {

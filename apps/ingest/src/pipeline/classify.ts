@@ -27,26 +27,39 @@ export function classify(
   current: ReadonlyMap<string, CurrentVersion>,
 ): EventOutcome[] {
   const outcomes: EventOutcome[] = new Array(events.length);
-  const seen = new Set<string>();
-  const newestInBatch = new Map<string, number>();
+  // Nested maps (tenant → event ids; tenant → entity type → entity id → index) rather
+  // than concatenated keys: building and hashing two strings per event was most of
+  // classify's cost (tools/bench/ingest). The warehouse's own sets are keyed by
+  // eventKey/entityKey, so those keys are built only to look into non-empty ones.
+  const seen = new Map<string, Set<string>>();
+  const newestInBatch = new Map<string, Map<string, Map<string, number>>>();
 
-  events.forEach((event, i) => {
-    const key = eventKey(event.tenantId, event.id);
-    if (recorded.has(key) || seen.has(key)) {
-      outcomes[i] = 'duplicate';
-      return;
-    }
-    seen.add(key);
-    const entity = entityKey(event.tenantId, event.entityType, event.entityId);
-    const best = newestInBatch.get(entity);
-    if (best === undefined || compareEventOrder(event, events[best] as DomainEvent) > 0) newestInBatch.set(entity, i);
-    outcomes[i] = 'superseded';
-  });
-
-  for (const [entity, i] of newestInBatch) {
+  for (let i = 0; i < events.length; i++) {
     const event = events[i] as DomainEvent;
-    const row = current.get(entity);
-    if (!row || row.id === event.id || compareEventOrder(event, row) > 0) outcomes[i] = 'applied';
+    let seenOfTenant = seen.get(event.tenantId);
+    if (!seenOfTenant) seen.set(event.tenantId, (seenOfTenant = new Set()));
+    if (seenOfTenant.has(event.id) || (recorded.size > 0 && recorded.has(eventKey(event.tenantId, event.id)))) {
+      outcomes[i] = 'duplicate';
+      continue;
+    }
+    seenOfTenant.add(event.id);
+    let ofTenant = newestInBatch.get(event.tenantId);
+    if (!ofTenant) newestInBatch.set(event.tenantId, (ofTenant = new Map()));
+    let ofType = ofTenant.get(event.entityType);
+    if (!ofType) ofTenant.set(event.entityType, (ofType = new Map()));
+    const best = ofType.get(event.entityId);
+    if (best === undefined || compareEventOrder(event, events[best] as DomainEvent) > 0) ofType.set(event.entityId, i);
+    outcomes[i] = 'superseded';
+  }
+
+  for (const ofTenant of newestInBatch.values()) {
+    for (const ofType of ofTenant.values()) {
+      for (const i of ofType.values()) {
+        const event = events[i] as DomainEvent;
+        const row = current.size > 0 ? current.get(entityKey(event.tenantId, event.entityType, event.entityId)) : undefined;
+        if (!row || row.id === event.id || compareEventOrder(event, row) > 0) outcomes[i] = 'applied';
+      }
+    }
   }
   return outcomes;
 }

@@ -14,7 +14,14 @@ export interface ConsumedMessage {
 }
 
 export type Decoded =
-  | { kind: 'event'; message: ConsumedMessage; event: DomainEvent; traceparent: string | undefined }
+  | {
+      kind: 'event';
+      message: ConsumedMessage;
+      event: DomainEvent;
+      traceparent: string | undefined;
+      /** The value as text, decoded once here; events_raw stores it as the payload. */
+      text: string;
+    }
   | { kind: 'dead'; message: ConsumedMessage; problems: readonly ValidationProblem[]; partial: PartialEventInfo };
 
 /** Bytes → a validated event, or the problems that send it to the dead letters. Never throws. */
@@ -35,5 +42,12 @@ export function decode(message: ConsumedMessage, options: { maxBytes: number }):
   }
   const result = validateEvent(message.value, { maxBytes: options.maxBytes });
   if (!result.ok) return { kind: 'dead', message, problems: result.problems, partial: result.partial };
-  return { kind: 'event', message, event: result.event, traceparent: headerText(message.headers, 'traceparent') };
+  return {
+    kind: 'event',
+    message,
+    event: result.event,
+    traceparent: headerText(message.headers, 'traceparent'),
+    // validateEvent returns the text it decoded from the bytes; decoding them again for the raw row would only cost.
+    text: result.text ?? message.value.toString('utf8'),
+  };
 }

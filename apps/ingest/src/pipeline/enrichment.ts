@@ -30,9 +30,30 @@ interface RefValue {
   member: { teamId: string | null };
   team: { name: string };
 }
-const REF_TYPES: readonly RefType[] = ['desk', 'room', 'floor', 'building', 'member', 'team'];
+const REF_TYPE_SET: ReadonlySet<EntityType> = new Set<RefType>(['desk', 'room', 'floor', 'building', 'member', 'team']);
 const ENRICHED_TYPES = ['desk_booking', 'room_booking', 'visit'] as const;
-const isEnriched = (type: EntityType): boolean => (ENRICHED_TYPES as readonly EntityType[]).includes(type);
+const isEnriched = (type: EntityType): boolean => type === 'desk_booking' || type === 'room_booking' || type === 'visit';
+
+// What columnsFor gives entity types that are not enriched; shared, as callers only read it.
+const NO_COLUMNS: Record<string, unknown> = Object.freeze({});
+
+type TenantCache = { [K in RefType]: Map<string, CacheEntry> };
+const newTenantCache = (): TenantCache => ({
+  desk: new Map(),
+  room: new Map(),
+  floor: new Map(),
+  building: new Map(),
+  member: new Map(),
+  team: new Map(),
+});
+
+interface CacheEntry {
+  type: RefType;
+  tenant: string;
+  id: string;
+  value: RefValue[RefType] | null;
+  expires: number;
+}
 
 // How a reference type's current row becomes a cache entry.
 const REF_FROM_ROW: { [K in RefType]: (row: Record<string, unknown>) => RefValue[K] } = {
@@ -72,25 +93,44 @@ export function createEnricher(deps: { warehouse: Warehouse; ttlMs?: number; max
   const ttlMs = deps.ttlMs ?? 300_000;
   const maxEntries = deps.maxEntries ?? 200_000;
   const now = deps.now ?? Date.now;
-  // key: type \0 tenant \0 id → value (null = known not to exist / deleted)
-  const cache = new Map<string, { value: RefValue[RefType] | null; expires: number }>();
-  const keyOf = (type: RefType, tenant: string, id: string) => `${type}\u0000${tenant}\u0000${id}`;
+  // tenant → type → id → entry (value null = known not to exist / deleted). Nested maps
+  // rather than one map keyed by `${type}\0${tenant}\0${id}`: a lookup then builds no
+  // string, and a booking's five or six lookups share one tenant lookup (tools/bench/ingest).
+  const cache = new Map<string, TenantCache>();
+  // Every entry in write order (a Set keeps insertion order): the first is the least
+  // recently written, which is the one evicted.
+  const order = new Set<CacheEntry>();
   // Read once per prepare(): a batch's lookups all see the same clock.
   let clock = now();
 
   function put(type: RefType, tenant: string, id: string, value: RefValue[RefType] | null): void {
-    const key = keyOf(type, tenant, id);
-    cache.delete(key);
-    cache.set(key, { value, expires: clock + ttlMs });
-    // Map keeps insertion order: the first key is the least recently written.
-    while (cache.size > maxEntries) cache.delete(cache.keys().next().value as string);
+    let ofTenant = cache.get(tenant);
+    if (!ofTenant) cache.set(tenant, (ofTenant = newTenantCache()));
+    const previous = ofTenant[type].get(id);
+    if (previous) order.delete(previous);
+    const entry: CacheEntry = { type, tenant, id, value, expires: clock + ttlMs };
+    ofTenant[type].set(id, entry);
+    order.add(entry);
+    while (order.size > maxEntries) {
+      const oldest = order.values().next().value as CacheEntry;
+      order.delete(oldest);
+      cache.get(oldest.tenant)?.[oldest.type].delete(oldest.id);
+    }
+  }
+
+  function lookup<K extends RefType>(
+    ofTenant: TenantCache | undefined,
+    type: K,
+    id: string | null | undefined,
+  ): RefValue[K] | null | undefined {
+    if (!id) return null;
+    const hit = ofTenant?.[type].get(id);
+    if (!hit || hit.expires < clock) return undefined;
+    return hit.value as RefValue[K] | null;
   }
 
   function get<K extends RefType>(type: K, tenant: string, id: string | null | undefined): RefValue[K] | null | undefined {
-    if (!id) return null;
-    const hit = cache.get(keyOf(type, tenant, id));
-    if (!hit || hit.expires < clock) return undefined;
-    return hit.value as RefValue[K] | null;
+    return lookup(cache.get(tenant), type, id);
   }
 
   async function load(type: RefType, wanted: Map<string, Set<string>>): Promise<void> {
@@ -149,14 +189,25 @@ export function createEnricher(deps: { warehouse: Warehouse; ttlMs?: number; max
   }
 
   function columnsFor(event: DomainEvent): Record<string, unknown> {
-    if (!isEnriched(event.entityType)) return {};
+    if (!isEnriched(event.entityType)) return NO_COLUMNS;
     if (event.tombstone) return { enriched: null };
-    const t = event.tenantId;
-    const member = get('member', t, memberOf(event));
-    const team = member?.teamId ? get('team', t, member.teamId) : null;
+    return columnsOf(event, false) as Record<string, unknown>;
+  }
+
+  /**
+   * The enrichment columns of a booking or visit, from the cache. With `onlyIfCached`,
+   * undefined as soon as a lookup misses (not cached, or expired), which is exactly when
+   * `resolve` would load something for the event.
+   */
+  function columnsOf(event: DomainEvent, onlyIfCached: boolean): Record<string, unknown> | undefined {
+    const t = cache.get(event.tenantId);
+    const member = lookup(t, 'member', memberOf(event));
+    const team = lookup(t, 'team', member?.teamId);
+    if (onlyIfCached && (member === undefined || team === undefined)) return undefined;
     const teamOk = !!member && (member.teamId === null || !!team);
     if (event.entityType === 'visit') {
-      const building = get('building', t, (event.data as EntityStateByType['visit']).buildingId);
+      const building = lookup(t, 'building', (event.data as EntityStateByType['visit']).buildingId);
+      if (onlyIfCached && building === undefined) return undefined;
       return {
         building_name: building?.name ?? null,
         timezone: building?.timezone ?? null,
@@ -165,9 +216,10 @@ export function createEnricher(deps: { warehouse: Warehouse; ttlMs?: number; max
         enriched: !!building && teamOk,
       };
     }
-    const place = get(placeType(event), t, placeOf(event));
-    const floor = get('floor', t, place?.floorId);
-    const building = get('building', t, floor?.buildingId);
+    const place = lookup(t, placeType(event), placeOf(event));
+    const floor = lookup(t, 'floor', place?.floorId);
+    const building = lookup(t, 'building', floor?.buildingId);
+    if (onlyIfCached && (place === undefined || floor === undefined || building === undefined)) return undefined;
     return {
       floor_id: place?.floorId ?? null,
       floor_name: floor?.name ?? null,
@@ -184,13 +236,26 @@ export function createEnricher(deps: { warehouse: Warehouse; ttlMs?: number; max
     async prepare(events) {
       clock = now();
       // The batch's own reference changes first (write-through), then whatever is missing.
-      for (const e of events)
-        if ((REF_TYPES as readonly string[]).includes(e.entityType)) put(e.entityType as RefType, e.tenantId, e.entityId, fromEvent(e));
-      await resolve(events.filter((e) => isEnriched(e.entityType) && !e.tombstone));
-      return { columnsFor };
+      const enriched: DomainEvent[] = [];
+      for (const e of events) {
+        if (REF_TYPE_SET.has(e.entityType)) put(e.entityType as RefType, e.tenantId, e.entityId, fromEvent(e));
+        else if (isEnriched(e.entityType) && !e.tombstone) enriched.push(e);
+      }
+      // On a warm cache (the usual case) every lookup hits: the columns are computed here,
+      // once per event, and resolve, which would find nothing to load, is skipped.
+      const prepared = new Map<DomainEvent, Record<string, unknown>>();
+      for (const e of enriched) {
+        const columns = columnsOf(e, true);
+        if (columns === undefined) {
+          await resolve(enriched);
+          return { columnsFor };
+        }
+        prepared.set(e, columns);
+      }
+      return { columnsFor: (event) => prepared.get(event) ?? columnsFor(event) };
     },
     async afterWrite(applied, run) {
-      const references = applied.filter((e) => (REF_TYPES as readonly string[]).includes(e.entityType));
+      const references = applied.filter((e) => REF_TYPE_SET.has(e.entityType));
       if (references.length === 0) return;
       const ids = (type: RefType) => [...new Set(references.filter((e) => e.entityType === type).map((e) => e.entityId))];
       const changed: ReferenceChanges = {

@@ -112,20 +112,15 @@ export function createWarehouseWriter(deps: { warehouse: Warehouse; metrics: Ing
 
     const [recorded, current] = [await readRecorded(events), await readCurrent(events)];
     const outcomes = classify(events, recorded, current);
-    const outcomeOf = new Map(items.map((item, i) => [item, outcomes[i] as EventOutcome]));
-    const fresh = items.filter((item) => outcomeOf.get(item) !== 'duplicate');
-    const applied = fresh.filter((item) => outcomeOf.get(item) === 'applied');
+    const applied = appliedEvents(events, outcomes);
 
-    const enrichment = await enricher.prepare(applied.map((i) => i.event));
-    const rows = buildRows(fresh, outcomeOf, (event) => enrichment.columnsFor(event), recordedAt);
+    const enrichment = await enricher.prepare(applied);
+    const rows = buildRows(items, outcomes, enrichment.columnsFor, recordedAt);
     for (const [entityType, { history, current }] of rows.versions) {
       await run(historyTableName(entityType), 'merge', appendHistoryStatement(warehouse, entityType, history));
       if (current.length > 0) await run(currentTableName(entityType), 'merge', upsertCurrentStatement(warehouse, entityType, current));
     }
-    await enricher.afterWrite(
-      applied.map((i) => i.event),
-      (table, statement) => run(table, 'enrich', statement),
-    );
+    await enricher.afterWrite(applied, (table, statement) => run(table, 'enrich', statement));
     if (rows.raw.length > 0) await run('events_raw', 'merge', insertRawEventsStatement(warehouse, rows.raw));
 
     let next = 0;
@@ -144,32 +139,43 @@ export interface PlannedRows {
   raw: RawEventRow[];
 }
 
+/** The events classify found applied, in batch order. */
+export function appliedEvents(events: readonly DomainEvent[], outcomes: readonly EventOutcome[]): DomainEvent[] {
+  const applied: DomainEvent[] = [];
+  for (let i = 0; i < events.length; i++) if (outcomes[i] === 'applied') applied.push(events[i] as DomainEvent);
+  return applied;
+}
+
 /**
- * The rows a batch writes, from its classified events: pure CPU work, shared by the
- * writer and the benchmark (tools/bench/ingest) so both measure the same code.
+ * The rows a batch writes, from its events and their outcomes (one per item, from
+ * classify; duplicates write nothing): pure CPU work, shared by the writer and the
+ * benchmark (tools/bench/ingest) so both measure the same code.
  */
 export function buildRows(
-  fresh: readonly EventItem[],
-  outcomeOf: ReadonlyMap<EventItem, EventOutcome>,
+  items: readonly EventItem[],
+  outcomes: readonly EventOutcome[],
   columnsFor: (event: DomainEvent) => Record<string, unknown>,
   recordedAt: string,
 ): PlannedRows {
   const versions = new Map<EntityType, { history: VersionRow[]; current: VersionRow[] }>();
   const raw: RawEventRow[] = [];
-  for (const item of fresh) {
-    const applied = outcomeOf.get(item) === 'applied';
-    const row = versionRow(item.event, recordedAt);
+  for (let i = 0; i < items.length; i++) {
+    const outcome = outcomes[i];
+    if (outcome === 'duplicate') continue;
+    const item = items[i] as EventItem;
+    const applied = outcome === 'applied';
+    // An applied event's row carries its enrichment and serves both tables (see versionRow).
+    const row = applied ? versionRow(item.event, recordedAt, columnsFor(item.event)) : versionRow(item.event, recordedAt);
     let rows = versions.get(item.event.entityType);
     if (!rows) {
       rows = { history: [], current: [] };
       versions.set(item.event.entityType, rows);
     }
     rows.history.push(row);
-    // The current row is the history row plus enrichment (a copy: the history row is its own parameter).
-    if (applied) rows.current.push({ ...row, ...columnsFor(item.event) });
+    if (applied) rows.current.push(row);
     raw.push(
       rawEventRow(item.event, {
-        payload: (item.message.value as Buffer).toString('utf8'),
+        payload: item.text,
         position: item.message,
         traceId: traceIdOf(item.traceparent),
         receivedAt: item.message.receivedAt,
