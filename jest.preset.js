@@ -13,6 +13,7 @@ for (const [alias, [target]] of Object.entries(tsconfig.compilerOptions.paths)) 
 module.exports = {
   testEnvironment: 'node',
   transform: {
+    '/node_modules/jose/.+\\.js$': ['@swc/jest', { jsc: { parser: { syntax: 'ecmascript' }, target: 'es2023' }, module: { type: 'commonjs' } }],
     '^.+\\.ts$': [
       '@swc/jest',
       {
@@ -22,6 +23,9 @@ module.exports = {
       },
     ],
   },
+  // jose is ESM-only; Node 22 can require() it, but jest's own module loader cannot before
+  // Node 24.9, so SWC turns it into CommonJS for tests.
+  transformIgnorePatterns: ['/node_modules/(?!jose/)'],
   moduleFileExtensions: ['ts', 'js', 'json'],
   moduleNameMapper,
 };

@@ -4,7 +4,7 @@ import { createCloudEvent, CONTEXT_HEADER, SCOPES, signContext, validateEvent, t
 import { migrate, type Warehouse } from '@phoenix/bq';
 import { applyEvents, createTestWarehouse, dropTestDataset } from '@phoenix/bq/testing';
 import { composeSupergraph } from '../src/federation/compose';
-import { ServiceProcess } from './support/service-process';
+import { ServiceProcess } from '@phoenix/service/testing';
 
 const SECRET = 'federation-test-secret-0123456789abcdef';
 

@@ -22,7 +22,7 @@ import type { Authenticate, Principal } from './auth';
 import type { GatewayContext } from './context';
 import type { GatewayEnvironment } from './environment';
 import { createCors } from './policies/cors';
-import { LIMIT_CODES, threatProtection } from './policies/limits';
+import { LIMIT_CODES, threatProtection, tokenLimitCode } from './policies/limits';
 import { rateLimitHeaders, type RateLimiter } from './policies/rate-limit';
 import { responseCachePlugin } from './policies/response-cache';
 import { createSafelist, sha256, type Manifest } from './policies/safelist';
@@ -92,11 +92,18 @@ export function createGatewayServer(deps: GatewayDeps): GatewayServer {
   });
 
   const armor = threatProtection(config.limits, production);
+  const formatError = createErrorFormatter(GATEWAY_PUBLIC_CODES);
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
     introspection: config.http.introspection,
     includeStacktraceInErrorResponses: false,
-    formatError: createErrorFormatter(GATEWAY_PUBLIC_CODES),
+    formatError: (formatted, error) => {
+      const tokens = tokenLimitCode(formatted.message);
+      return tokens
+        ? { message: formatted.message.replace(/^Syntax Error: /, ''), extensions: { code: tokens } }
+        : formatError(formatted, error);
+    },
+    parseOptions: armor.parseOptions,
     allowBatchedHttpRequests: config.limits.maxBatch > 1,
     // Enforce mode accepts registered operations only, so APQ registration is off there.
     persistedQueries: config.operations.safelist.mode === 'enforce' ? false : { ttl: 3600 },

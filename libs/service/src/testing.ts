@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 
+// libs/service/src → the workspace root.
 const root = join(__dirname, '..', '..', '..');
 
 /**

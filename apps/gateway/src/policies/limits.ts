@@ -12,11 +12,17 @@ export const LIMIT_CODES = [
   'MAX_COST_EXCEEDED',
 ] as const;
 
-// Apollo renames validation errors GRAPHQL_VALIDATION_FAILED; limitCode survives and the
-// error formatter lifts it into `code`.
-const tag = (limitCode: string) => (_ctx: ValidationContext | null, error: GraphQLError) => {
-  (error.extensions as Record<string, unknown>)['limitCode'] = limitCode;
-};
+// armor's own Apollo reporter replaces the error with a bare BAD_USER_INPUT, and Apollo
+// renames validation errors GRAPHQL_VALIDATION_FAILED; so each limit reports its own
+// error carrying limitCode, which the error formatter lifts into `code`.
+const report = (limitCode: string) => ({
+  propagateOnRejection: false,
+  onReject: [
+    (ctx: ValidationContext | null, error: GraphQLError) =>
+      ctx?.reportError(new GraphQLError(error.message.replace(/^Syntax Error: /, ''), { extensions: { limitCode } })),
+  ],
+  exposeLimits: true,
+});
 
 /**
  * Threat protection (Apigee's JSONThreatProtection/RegularExpressionProtection for
@@ -25,11 +31,13 @@ const tag = (limitCode: string) => (_ctx: ValidationContext | null, error: Graph
  */
 export function threatProtection(limits: GatewayEnvironment['limits'], production: boolean) {
   const armor = new ApolloArmor({
-    maxDepth: { n: limits.maxDepth, onReject: [tag('MAX_DEPTH_EXCEEDED')], exposeLimits: true, flattenFragments: true },
-    maxAliases: { n: limits.maxAliases, onReject: [tag('MAX_ALIASES_EXCEEDED')], exposeLimits: true },
-    maxTokens: { n: limits.maxTokens, onReject: [tag('MAX_TOKENS_EXCEEDED')], exposeLimits: true },
-    maxDirectives: { n: limits.maxDirectives, onReject: [tag('MAX_DIRECTIVES_EXCEEDED')], exposeLimits: true },
-    costLimit: { maxCost: limits.maxCost, onReject: [tag('MAX_COST_EXCEEDED')], exposeLimits: true },
+    maxDepth: { n: limits.maxDepth, flattenFragments: true, ...report('MAX_DEPTH_EXCEEDED') },
+    maxAliases: { n: limits.maxAliases, ...report('MAX_ALIASES_EXCEEDED') },
+    // Tokens are bounded by graphql-js's own parser option (parseOptions.maxTokens), which
+    // stops parsing early instead of after the fact.
+    maxTokens: { enabled: false },
+    maxDirectives: { n: limits.maxDirectives, ...report('MAX_DIRECTIVES_EXCEEDED') },
+    costLimit: { maxCost: limits.maxCost, ...report('MAX_COST_EXCEEDED') },
     // Field suggestions ("did you mean …") map a production schema for an attacker.
     blockFieldSuggestion: { enabled: production },
   });
@@ -37,6 +45,7 @@ export function threatProtection(limits: GatewayEnvironment['limits'], productio
   return {
     plugins: protection.plugins,
     validationRules: [...protection.validationRules, maxRootFields(limits.maxRootFields)],
+    parseOptions: { maxTokens: limits.maxTokens },
   };
 }
 
@@ -61,4 +70,9 @@ export function maxRootFields(max: number) {
       }
     },
   });
+}
+
+/** graphql-js's token limit surfaces as a parse error; give it its own code. */
+export function tokenLimitCode(message: string): string | null {
+  return /^Syntax Error: Document contains more that \d+ tokens/.test(message) ? 'MAX_TOKENS_EXCEEDED' : null;
 }

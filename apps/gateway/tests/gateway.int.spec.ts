@@ -1,0 +1,346 @@
+import { createHash } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
+import { CONTEXT_HEADER, SCOPES, signContext } from '@phoenix/domain';
+import type { Warehouse } from '@phoenix/bq';
+import { dropTestDataset } from '@phoenix/bq/testing';
+import type { ServiceProcess } from '@phoenix/service/testing';
+import { createRedisRateLimiter } from '../src/policies/rate-limit';
+import { consumer, dir, post, seededWarehouse, startGateway, startSubgraphs, writeConsumers } from './support';
+
+const BUILDING = '{ building(id: "b1") { name } }';
+
+describe('the gateway in front of the real subgraphs', () => {
+  let warehouse: Warehouse;
+  let subgraphs: { bookings: ServiceProcess; audit: ServiceProcess; urls: Record<string, string> };
+  let gateway: Awaited<ReturnType<typeof startGateway>>;
+  let privateKey: CryptoKey;
+  const consumersFile = join(dir, 'consumers.json');
+  const reader = consumer('reader', [SCOPES.read]);
+  const auditor = consumer('auditor', [SCOPES.read, SCOPES.history, SCOPES.personalData]);
+  const limited = consumer('limited', [SCOPES.read], { perMinute: 3 });
+  const spiky = consumer('spiky', [SCOPES.read], { spikeArrest: { perSecond: 2, burst: 2 } });
+  const revoked = consumer('revoked', [SCOPES.read]);
+  const env = () => ({
+    ...subgraphs.urls,
+    CONSUMERS_FILE: consumersFile,
+    JWT_ISSUER: 'https://id.phoenix.test',
+    JWT_AUDIENCE: 'phoenix-api',
+    JWT_JWKS_FILE: join(dir, 'jwks.json'),
+    CORS_ORIGINS: 'https://app.acme.test',
+    MAX_DEPTH: '6',
+    MAX_ALIASES: '3',
+    MAX_ROOT_FIELDS: '4',
+    MAX_TOKENS: '400',
+    MAX_COST: '600',
+    MAX_BATCH: '2',
+    MAX_BODY_BYTES: '4000',
+  });
+  const as = (c: { key: string }) => ({ 'x-api-key': c.key });
+
+  beforeAll(async () => {
+    warehouse = await seededWarehouse();
+    subgraphs = await startSubgraphs(warehouse.config.datasetId);
+    writeConsumers(consumersFile, [reader, auditor, limited, spiky, revoked]);
+    const pair = await generateKeyPair('ES256');
+    privateKey = pair.privateKey;
+    writeFileSync(join(dir, 'jwks.json'), JSON.stringify({ keys: [{ ...(await exportJWK(pair.publicKey)), kid: 'k1', alg: 'ES256' }] }));
+    gateway = await startGateway(env());
+  }, 120_000);
+
+  afterAll(async () => {
+    await gateway?.close();
+    await Promise.all([subgraphs?.bookings.stop(), subgraphs?.audit.stop()]);
+    await dropTestDataset(warehouse);
+  });
+
+  describe('VerifyAPIKey and VerifyJWT', () => {
+    it('serves a consumer with a valid key, for its own tenant', async () => {
+      const res = await post(gateway.url, { query: BUILDING }, as(reader));
+      expect(res.status).toBe(200);
+      expect(res.body).toEqual({ data: { building: { name: 'Acme HQ' } } });
+      expect(res.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    });
+
+    it.each([
+      ['no credentials', {}, /send an API key/],
+      ['a malformed key', { 'x-api-key': 'let-me-in' }, /not valid/],
+      ['a wrong key', { 'x-api-key': `${reader.key.slice(0, -3)}abc` }, /not valid/],
+    ])('refuses %s with 401 and WWW-Authenticate', async (_name, headers, message) => {
+      const res = await post(gateway.url, { query: BUILDING }, headers);
+      expect(res.status).toBe(401);
+      expect(res.headers.get('www-authenticate')).toMatch(/realm="phoenix"/);
+      expect(res.body.errors?.[0]).toMatchObject({ extensions: { code: 'UNAUTHENTICATED' } });
+      expect(res.body.errors?.[0]?.message).toMatch(message);
+    });
+
+    it('refuses a key once it is revoked in the consumers file, without a restart', async () => {
+      expect((await post(gateway.url, { query: BUILDING }, as(revoked))).status).toBe(200);
+      const file = JSON.parse(readFileSync(consumersFile, 'utf8')) as { consumers: { id: string; keys: { revokedAt?: string }[] }[] };
+      for (const c of file.consumers) if (c.id === 'revoked') for (const k of c.keys) k.revokedAt = new Date().toISOString();
+      writeFileSync(consumersFile, JSON.stringify(file));
+      const deadline = Date.now() + 5_000;
+      let res = await post(gateway.url, { query: BUILDING }, as(revoked));
+      while (res.status === 200 && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 250));
+        res = await post(gateway.url, { query: BUILDING }, as(revoked));
+      }
+      expect(res.status).toBe(401);
+      expect(res.body.errors?.[0]?.message).toMatch(/revoked/);
+    });
+
+    const token = (claims: Record<string, unknown>, options: { exp?: string | number; audience?: string; key?: CryptoKey } = {}) =>
+      new SignJWT({ tenant_id: 'acme', scope: `${SCOPES.read}`, azp: 'mobile-app', ...claims })
+        .setProtectedHeader({ alg: 'ES256', kid: 'k1' })
+        .setIssuer('https://id.phoenix.test')
+        .setAudience(options.audience ?? 'phoenix-api')
+        .setIssuedAt()
+        .setExpirationTime(options.exp ?? '5m')
+        .sign(options.key ?? privateKey);
+
+    it('accepts a valid bearer JWT, taking tenant and scopes from its claims', async () => {
+      const ok = await post(gateway.url, { query: BUILDING }, { authorization: `Bearer ${await token({})}` });
+      expect(ok.body).toEqual({ data: { building: { name: 'Acme HQ' } } });
+      const globex = await post(gateway.url, { query: BUILDING }, { authorization: `Bearer ${await token({ tenant_id: 'globex' })}` });
+      expect(globex.body).toEqual({ data: { building: { name: 'Globex Tower' } } });
+    });
+
+    it('refuses expired, foreign-audience and wrongly signed JWTs with 401', async () => {
+      const other = (await generateKeyPair('ES256')).privateKey;
+      const cases = [
+        [await token({}, { exp: Math.floor(Date.now() / 1000) - 60 }), /expired/],
+        [await token({}, { audience: 'someone-else' }), /aud/],
+        [await token({}, { key: other }), /signature/],
+        [await token({ tenant_id: 'Not A Tenant!' }), /tenant_id/],
+      ] as const;
+      for (const [jwt, message] of cases) {
+        const res = await post(gateway.url, { query: BUILDING }, { authorization: `Bearer ${jwt}` });
+        expect(res.status).toBe(401);
+        expect(res.headers.get('www-authenticate')).toMatch(/^Bearer realm="phoenix", error="invalid_token"/);
+        expect(res.body.errors?.[0]?.message).toMatch(message);
+      }
+    });
+  });
+
+  describe('authorization by scope', () => {
+    it('refuses an operation that needs a scope the consumer lacks with 403 and no data', async () => {
+      const res = await post(gateway.url, { query: '{ deskBooking(id: "dbk1") { status history { nodes { eventType } } } }' }, as(reader));
+      expect(res.status).toBe(403);
+      expect(res.body.data).toBeUndefined();
+      expect(res.body.errors?.[0]?.extensions).toMatchObject({ code: 'FORBIDDEN', missingScopes: [SCOPES.history] });
+      const personal = await post(gateway.url, { query: '{ member(id: "m1") { email } }' }, as(reader));
+      expect(personal.body.errors?.[0]?.extensions).toMatchObject({ code: 'FORBIDDEN', missingScopes: [SCOPES.personalData] });
+    });
+
+    it('lets a consumer with the scopes join present and past', async () => {
+      const res = await post(
+        gateway.url,
+        { query: '{ deskBooking(id: "dbk1") { status member { email } history { nodes { eventType } } } }' },
+        as(auditor),
+      );
+      expect(res.body).toEqual({
+        data: {
+          deskBooking: {
+            status: 'BOOKED',
+            member: { email: 'ann@example.com' },
+            history: { nodes: [{ eventType: 'phoenix.desk_booking.created' }] },
+          },
+        },
+      });
+    });
+
+    it('ignores internal headers a client forges: the tenant is the consumer’s', async () => {
+      const forged = signContext(
+        { tenantId: 'globex', consumerId: 'evil', scopes: Object.values(SCOPES), requestId: 'x', exp: Math.floor(Date.now() / 1000) + 60 },
+        { secrets: ['a-guessed-secret-that-is-long-enough!!'] },
+      );
+      const res = await post(gateway.url, { query: BUILDING }, { ...as(reader), [CONTEXT_HEADER]: forged, 'x-phoenix-tenant': 'globex' });
+      expect(res.body).toEqual({ data: { building: { name: 'Acme HQ' } } });
+    });
+
+    it('reads another tenant’s ids as missing', async () => {
+      const globexReader = consumer('globex-reader', [SCOPES.read], {}, 'globex');
+      writeConsumers(consumersFile, [reader, auditor, limited, spiky, revoked, globexReader]);
+      await new Promise((r) => setTimeout(r, 1_500));
+      const res = await post(gateway.url, { query: '{ deskBooking(id: "dbk1") { id } building(id: "b1") { name } }' }, as(globexReader));
+      expect(res.body).toEqual({ data: { deskBooking: null, building: { name: 'Globex Tower' } } });
+    });
+  });
+
+  describe('Quota and SpikeArrest', () => {
+    it('answers 429 with Retry-After and RateLimit headers once the minute quota is used up', async () => {
+      const answers = [];
+      for (let i = 0; i < 4; i++) answers.push(await post(gateway.url, { query: BUILDING }, as(limited)));
+      expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 429]);
+      expect(answers[0]?.headers.get('ratelimit-limit')).toBe('3');
+      expect(answers[2]?.headers.get('ratelimit-remaining')).toBe('0');
+      const refused = answers[3] as (typeof answers)[0];
+      expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(refused.body.errors?.[0]).toMatchObject({ extensions: { code: 'RATE_LIMITED' } });
+      expect(refused.body.errors?.[0]?.message).toMatch(/per-minute quota of 3 exceeded/);
+    });
+
+    it('smooths bursts and recovers after the refill', async () => {
+      const burst = await Promise.all([1, 2, 3].map(() => post(gateway.url, { query: BUILDING }, as(spiky))));
+      expect(burst.map((a) => a.status).sort()).toEqual([200, 200, 429]);
+      await new Promise((r) => setTimeout(r, 1_100));
+      expect((await post(gateway.url, { query: BUILDING }, as(spiky))).status).toBe(200);
+    });
+
+    it('holds a quota across two gateway replicas sharing Redis', async () => {
+      const shared = consumer('shared', [SCOPES.read], { perMinute: 5 });
+      const file = join(dir, 'consumers-shared.json');
+      writeConsumers(file, [shared]);
+      const redisA = new Redis(process.env['REDIS_URL'] as string);
+      const redisB = new Redis(process.env['REDIS_URL'] as string);
+      const prefix = `it-gateway-${Date.now()}:`;
+      const a = await startGateway({ ...env(), CONSUMERS_FILE: file }, { rateLimiter: createRedisRateLimiter(redisA, { prefix }) });
+      const b = await startGateway({ ...env(), CONSUMERS_FILE: file }, { rateLimiter: createRedisRateLimiter(redisB, { prefix }) });
+      try {
+        const statuses = [];
+        for (let i = 0; i < 8; i++) statuses.push((await post(i % 2 ? a.url : b.url, { query: BUILDING }, as(shared))).status);
+        expect(statuses.filter((s) => s === 200)).toHaveLength(5);
+        expect(statuses.slice(5)).toEqual([429, 429, 429]);
+      } finally {
+        await a.close();
+        await b.close();
+        const keys = await redisA.keys(`${prefix}*`);
+        if (keys.length > 0) await redisA.del(...keys);
+        redisA.disconnect();
+        redisB.disconnect();
+      }
+    });
+  });
+
+  describe('threat protection: every limit crossed', () => {
+    const nested = (depth: number) => {
+      let selection = 'name';
+      for (let i = 0; i < depth; i++) selection = `floor { building { ${selection} } }`;
+      return `{ desk(id: "d1") { ${selection} } }`;
+    };
+    it.each([
+      ['a depth bomb', { query: nested(4) }, 400, 'MAX_DEPTH_EXCEEDED'],
+      [
+        'an alias bomb',
+        {
+          query:
+            '{ a: building(id: "b1") { name } b: building(id: "b1") { name } c: building(id: "b1") { name } d: building(id: "b1") { name } }',
+        },
+        400,
+        'MAX_ALIASES_EXCEEDED',
+      ],
+      [
+        'too many root fields',
+        {
+          query:
+            '{ building(id: "b1") { name } floor(id: "f1") { name } desk(id: "d1") { label } room(id: "x") { name } team(id: "x") { name } }',
+        },
+        400,
+        'MAX_ROOT_FIELDS_EXCEEDED',
+      ],
+      ['a token flood', { query: `{ building(id: "b1") { ${'name '.repeat(450)} } }` }, 400, 'MAX_TOKENS_EXCEEDED'],
+      [
+        'a costly query',
+        { query: '{ deskBookings(first: 100) { nodes { desk { floor { building { name } } } member { id } } } }' },
+        400,
+        'MAX_COST_EXCEEDED',
+      ],
+    ])('refuses %s with its own code', async (_name, body, status, code) => {
+      const res = await post(gateway.url, body, as(auditor));
+      expect([res.status, res.body.errors?.[0]?.extensions?.['code']]).toEqual([status, code]);
+    });
+
+    it('refuses an oversized body with 413 and a batch over the limit with 400', async () => {
+      const big = await post(gateway.url, { query: BUILDING, variables: { padding: 'x'.repeat(5_000) } }, as(auditor));
+      expect([big.status, big.body.errors?.[0]?.extensions?.['code']]).toEqual([413, 'PAYLOAD_TOO_LARGE']);
+      const batch = await post(gateway.url, [{ query: BUILDING }, { query: BUILDING }, { query: BUILDING }], as(auditor));
+      expect([batch.status, batch.body.errors?.[0]?.extensions?.['code']]).toEqual([400, 'BATCH_LIMIT_EXCEEDED']);
+      const ok = await fetch(`${gateway.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...as(auditor) },
+        body: JSON.stringify([{ query: BUILDING }, { query: BUILDING }]),
+      });
+      expect(await ok.json()).toEqual([{ data: { building: { name: 'Acme HQ' } } }, { data: { building: { name: 'Acme HQ' } } }]);
+    });
+  });
+
+  describe('persisted operations and caching', () => {
+    it('supports automatic persisted queries', async () => {
+      const query = '{ building(id: "b1") { city } }';
+      const hash = createHash('sha256').update(query).digest('hex');
+      const apq = { extensions: { persistedQuery: { version: 1, sha256Hash: hash } } };
+      const unknown = await post(gateway.url, apq, as(reader));
+      expect(unknown.body.errors?.[0]?.extensions?.['code']).toBe('PERSISTED_QUERY_NOT_FOUND');
+      await post(gateway.url, { query, ...apq }, as(reader));
+      expect((await post(gateway.url, apq, as(reader))).body).toEqual({ data: { building: { city: 'Berlin' } } });
+    });
+
+    it('accepts only registered operations in safelist mode', async () => {
+      const body = 'query BuildingName { building(id: "b1") { name } }';
+      const id = createHash('sha256').update(body).digest('hex');
+      const manifest = join(dir, 'safelist.json');
+      writeFileSync(
+        manifest,
+        JSON.stringify({
+          format: 'apollo-persisted-query-manifest',
+          version: 1,
+          operations: [{ id, name: 'BuildingName', type: 'query', body }],
+        }),
+      );
+      const strict = await startGateway({ ...env(), SAFELIST_MODE: 'enforce', SAFELIST_FILE: manifest });
+      try {
+        const byId = await post(strict.url, { id }, as(reader));
+        expect(byId.body).toEqual({ data: { building: { name: 'Acme HQ' } } });
+        const sameText = await post(strict.url, { query: body }, as(reader));
+        expect(sameText.status).toBe(200);
+        const other = await post(strict.url, { query: '{ building(id: "b1") { city } }' }, as(reader));
+        expect([other.status, other.body.errors?.[0]?.extensions?.['code']]).toEqual([400, 'OPERATION_NOT_IN_SAFELIST']);
+      } finally {
+        await strict.close();
+      }
+    });
+
+    it('answers cacheable reference queries from the cache, per tenant', async () => {
+      const query = '{ buildings { nodes { name } } }';
+      const first = await post(gateway.url, { query }, as(reader));
+      const second = await post(gateway.url, { query }, as(reader));
+      expect([first.headers.get('x-phoenix-cache'), second.headers.get('x-phoenix-cache')]).toEqual(['miss', 'hit']);
+      expect(second.body).toEqual(first.body);
+      const booking = await post(gateway.url, { query: '{ deskBooking(id: "dbk1") { id } }' }, as(reader));
+      expect(booking.headers.get('x-phoenix-cache')).toBeNull();
+    });
+  });
+
+  describe('CORS, introspection, operations surface', () => {
+    it('answers an allowed preflight and refuses another origin', async () => {
+      const preflight = (origin: string) =>
+        fetch(`${gateway.url}/graphql`, {
+          method: 'OPTIONS',
+          headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'x-api-key' },
+        });
+      const ok = await preflight('https://app.acme.test');
+      expect(ok.status).toBe(204);
+      expect(ok.headers.get('access-control-allow-origin')).toBe('https://app.acme.test');
+      expect(ok.headers.get('access-control-allow-headers')).toContain('x-api-key');
+      const denied = await preflight('https://evil.test');
+      expect(denied.status).toBe(403);
+      expect(denied.headers.get('access-control-allow-origin')).toBeNull();
+    });
+
+    it('keeps introspection off in production', async () => {
+      const res = await post(gateway.url, { query: '{ __schema { queryType { name } } }' }, as(reader));
+      expect(res.body.errors?.[0]?.extensions?.['code']).toBe('GRAPHQL_VALIDATION_FAILED');
+      expect(res.body.errors?.[0]?.message).toMatch(/introspection/i);
+    });
+
+    it('reports readiness from the subgraphs and exposes analytics per consumer', async () => {
+      expect((await fetch(`${gateway.url}/readyz`)).status).toBe(200);
+      const metrics = await (await fetch(`${gateway.url}/metrics`)).text();
+      expect(metrics).toMatch(/phoenix_gateway_requests_total\{[^}]*consumer="reader"[^}]*status="200"/);
+      expect(metrics).toMatch(/phoenix_gateway_errors_total\{[^}]*consumer="limited"[^}]*code="RATE_LIMITED"/);
+      expect(metrics).toMatch(/phoenix_gateway_subgraph_request_duration_seconds_count\{[^}]*subgraph="bookings"/);
+    });
+  });
+});
