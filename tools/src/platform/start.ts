@@ -66,13 +66,15 @@ async function main(): Promise<void> {
   };
 
   let trickle: NodeJS.Timeout | undefined;
-  let producer: Producer | undefined;
+  // Created now, connected after the apps start: shutdown may need to close it at any point.
+  const kafka = new Kafka({ clientId: 'phoenix-demo', brokers: platform.brokers, logLevel: logLevel.NOTHING });
+  const producer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   const shutdown = async (code: number) => {
     if (stopping) return;
     stopping = true;
     step('Stopping');
     if (trickle) clearInterval(trickle);
-    await producer?.disconnect().catch(() => undefined);
+    await producer.disconnect().catch(() => undefined);
     // The gateway first, so no request reaches a subgraph that is going away.
     for (const p of [...apps].reverse()) {
       await p.stop();
@@ -104,8 +106,6 @@ async function main(): Promise<void> {
   await gateway.waitReady(120_000);
   say(`  gateway ready`);
 
-  const kafka = new Kafka({ clientId: 'phoenix-demo', brokers: platform.brokers, logLevel: logLevel.NOTHING });
-  producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   const stream = demoStream();
   const next = (n: number): GeneratedMessage[] => {
@@ -119,7 +119,7 @@ async function main(): Promise<void> {
   };
   const send = async (messages: GeneratedMessage[]) => {
     if (messages.length === 0) return;
-    await producer?.send({
+    await producer.send({
       topic: 'phoenix.events',
       messages: messages.map((m) => ({ key: m.key, value: m.value, headers: m.headers })),
     });
