@@ -1,20 +1,7 @@
 import { join } from 'node:path';
 import { z } from 'zod';
-import { envBoolean, envList, parseConfig } from '@phoenix/domain';
+import { envBoolean, envFlag, envList, parseConfig } from '@phoenix/domain';
 import { contextEnvironment } from '@phoenix/service';
-
-/** true/false when set; undefined when absent, so the default can depend on GATEWAY_ENV. */
-const optionalBoolean = z
-  .string()
-  .optional()
-  .transform((value, ctx) => {
-    if (value === undefined || value === '') return undefined;
-    const v = value.toLowerCase();
-    if (['true', '1', 'yes'].includes(v)) return true;
-    if (['false', '0', 'no'].includes(v)) return false;
-    ctx.addIssue({ code: 'custom', message: 'must be true or false' });
-    return z.NEVER;
-  });
 
 /**
  * The only place the gateway reads process.env: one schema per concern, all problems at
@@ -27,8 +14,9 @@ const httpEnvironment = z
     PORT: z.coerce.number().int().min(0).max(65535).default(4000),
     HOST: z.string().min(1).default('0.0.0.0'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-    GRAPHQL_INTROSPECTION: optionalBoolean,
-    LANDING_PAGE: optionalBoolean,
+    // Unset: follow GATEWAY_ENV.
+    GRAPHQL_INTROSPECTION: envFlag(),
+    LANDING_PAGE: envFlag(),
     CORS_ORIGINS: envList().default([]),
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
   })

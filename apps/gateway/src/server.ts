@@ -8,6 +8,8 @@ import { Kind, parse } from 'graphql';
 import type { Logger } from 'pino';
 import type { ContextKeys } from '@phoenix/domain';
 import {
+  apolloLogger,
+  cachedFor,
   createErrorFormatter,
   createServiceHttpServer,
   declaredScopes,
@@ -360,9 +362,7 @@ function analyticsPlugin(): ApolloServerPlugin<GatewayContext> {
 
 /** Ready when every subgraph answers `{ __typename }` (signed as the gateway itself); kept for 5 s. */
 function readinessProbe(urls: () => ReadonlyMap<string, string>, sign: (ctx: Partial<GatewayContext>) => string) {
-  let last: { at: number; result: { ready: boolean; subgraphs: Record<string, string> } } | null = null;
-  return async () => {
-    if (last && Date.now() - last.at < 5_000) return last.result;
+  return cachedFor(5_000, async () => {
     const entries = [...urls()];
     const checks = await Promise.all(
       entries.map(async ([name, url]) => {
@@ -379,18 +379,6 @@ function readinessProbe(urls: () => ReadonlyMap<string, string>, sign: (ctx: Par
         }
       }),
     );
-    const subgraphs = Object.fromEntries(checks);
-    const result = { ready: entries.length > 0 && checks.every(([, s]) => s === 'ok'), subgraphs };
-    last = { at: Date.now(), result };
-    return result;
-  };
-}
-
-function apolloLogger(logger: Logger) {
-  return {
-    debug: (message: unknown) => logger.debug(String(message)),
-    info: (message: unknown) => logger.info(String(message)),
-    warn: (message: unknown) => logger.warn(String(message)),
-    error: (message: unknown) => logger.error(String(message)),
-  };
+    return { ready: entries.length > 0 && checks.every(([, s]) => s === 'ok'), subgraphs: Object.fromEntries(checks) };
+  });
 }

@@ -31,11 +31,19 @@ export function parseConfig<S extends Record<string, z.ZodType>>(
 
 /** An environment flag: true/false, 1/0, yes/no (any case); absent or empty gives the default. */
 export function envBoolean(defaultValue: boolean) {
+  return envFlag().transform((value) => value ?? defaultValue);
+}
+
+/**
+ * An environment flag whose absence stays `undefined`, for defaults that depend on
+ * another variable (e.g. the gateway's introspection follows GATEWAY_ENV unless set).
+ */
+export function envFlag() {
   return z
     .string()
     .optional()
-    .transform((value, ctx) => {
-      if (value === undefined || value === '') return defaultValue;
+    .transform((value, ctx): boolean | undefined => {
+      if (value === undefined || value === '') return undefined;
       const v = value.toLowerCase();
       if (['true', '1', 'yes'].includes(v)) return true;
       if (['false', '0', 'no'].includes(v)) return false;

@@ -13,3 +13,4 @@ export { onShutdownSignals } from './shutdown';
 export { declaredScopes, scopeOf, SCOPE_DIRECTIVE } from './scopes';
 export { contextEnvironment } from './environment';
 export { badUserInput, forbidden, formatError, createErrorFormatter, isPublicError, INTERNAL_MESSAGE, PUBLIC_ERROR_CODES } from './errors';
+export { apolloLogger, cachedFor } from './probes';

@@ -8,6 +8,8 @@ import type { Logger } from 'pino';
 import type { ContextKeys } from '@phoenix/domain';
 import { sql, type Warehouse } from '@phoenix/bq';
 import {
+  apolloLogger,
+  cachedFor,
   createServiceHttpServer,
   formatError,
   graphqlHandler,
@@ -71,12 +73,7 @@ export function createSubgraphServer(options: SubgraphServerOptions): SubgraphSe
     stopOnTerminationSignals: false,
     // Inline tracing (ftv1) serves Apollo Studio, which Phoenix does not use: it would cost CPU per request.
     plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled(), observabilityPlugin(metrics)],
-    logger: {
-      debug: (message) => logger.debug(message),
-      info: (message) => logger.info(message),
-      warn: (message) => logger.warn(message),
-      error: (message) => logger.error(message),
-    },
+    logger: apolloLogger(logger),
   });
   const http = createServiceHttpServer({
     port: options.http.port,
@@ -116,16 +113,12 @@ export function createSubgraphServer(options: SubgraphServerOptions): SubgraphSe
 
 /** Ready when the warehouse answers a trivial query; the answer is kept for 5 s so probes cost little. */
 function readinessProbe(warehouse: Warehouse) {
-  let last: { at: number; ready: boolean; error?: string } | null = null;
-  return async () => {
-    if (!last || Date.now() - last.at > 5_000) {
-      last = await warehouse.query({ sql: sql`SELECT 1 AS ok`, params: {} }).then(
-        () => ({ at: Date.now(), ready: true }),
-        (err: unknown) => ({ at: Date.now(), ready: false, error: err instanceof Error ? err.message : String(err) }),
-      );
-    }
-    return { ready: last.ready, warehouse: last.ready ? 'ok' : `unreachable: ${last.error}` };
-  };
+  return cachedFor(5_000, () =>
+    warehouse.query({ sql: sql`SELECT 1 AS ok`, params: {} }).then(
+      () => ({ ready: true, warehouse: 'ok' }),
+      (err: unknown) => ({ ready: false, warehouse: `unreachable: ${err instanceof Error ? err.message : String(err)}` }),
+    ),
+  );
 }
 
 /**
