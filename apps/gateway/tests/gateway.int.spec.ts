@@ -167,6 +167,30 @@ describe('the gateway in front of the real subgraphs', () => {
       const res = await post(gateway.url, { query: '{ deskBooking(id: "dbk1") { id } building(id: "b1") { name } }' }, as(globexReader));
       expect(res.body).toEqual({ data: { deskBooking: null, building: { name: 'Globex Tower' } } });
     });
+
+    it('shares identical in-flight subgraph reads, but never across tenants', async () => {
+      const globexReader = consumer('globex-sharer', [SCOPES.read], {}, 'globex');
+      writeConsumers(consumersFile, [reader, auditor, limited, spiky, revoked, globexReader]);
+      await new Promise((r) => setTimeout(r, 1_500));
+      const fetches = async () => {
+        const text = await (await fetch(`${gateway.url}/metrics`)).text();
+        return [...text.matchAll(/phoenix_gateway_subgraph_request_duration_seconds_count\{[^}]*subgraph="bookings"[^}]*\} (\d+)/g)].reduce(
+          (n, m) => n + Number(m[1]),
+          0,
+        );
+      };
+      const before = await fetches();
+      const query = '{ building(id: "b1") { name city } }';
+      const answers = await Promise.all([
+        ...Array.from({ length: 10 }, () => post(gateway.url, { query }, as(reader))),
+        ...Array.from({ length: 10 }, () => post(gateway.url, { query }, as(globexReader))),
+      ]);
+      expect(answers.slice(0, 10).map((a) => a.body.data?.['building'])).toEqual(Array(10).fill({ name: 'Acme HQ', city: 'Berlin' }));
+      expect(answers.slice(10).map((a) => a.body.data?.['building'])).toEqual(Array(10).fill({ name: 'Globex Tower', city: 'Berlin' }));
+      const used = (await fetches()) - before;
+      expect(used).toBeGreaterThanOrEqual(2);
+      expect(used).toBeLessThan(20);
+    });
   });
 
   describe('Quota and SpikeArrest', () => {
