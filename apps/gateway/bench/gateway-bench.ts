@@ -46,6 +46,7 @@ CPU time per request, and the ratios against the targets. See docs/benchmarks.md
   --hive-no-dedupe         turn off Hive's deduplication of identical in-flight subgraph requests
                            (on by default; with identical concurrent queries it shares fetches)
   --phoenix-log-level <l>  warn (default) or info, which adds Phoenix's access-log line per request
+  --phoenix-no-share       turn off Phoenix's sharing of identical in-flight subgraph requests (on by default)
   --profile                after the measured rounds, one extra, unreported leg per gateway under
                            node --cpu-prof; names each gateway's hot spots by self time
   --base-port <n>          subgraphs on n..n+3, gateways on n+10.. (default 4700)
@@ -179,6 +180,7 @@ async function main(argv: string[]): Promise<number> {
       'base-port': { type: 'string' },
       'hive-no-dedupe': { type: 'boolean' },
       'phoenix-log-level': { type: 'string' },
+      'phoenix-no-share': { type: 'boolean' },
       profile: { type: 'boolean' },
       out: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -197,6 +199,7 @@ async function main(argv: string[]): Promise<number> {
     basePort: positiveInteger('base-port', values['base-port'], 4700),
     hiveDedupe: !values['hive-no-dedupe'],
     phoenixLogLevel: values['phoenix-log-level'] ?? 'warn',
+    phoenixShare: !values['phoenix-no-share'],
   };
   if (!['warn', 'info'].includes(options.phoenixLogLevel)) throw new UsageError('--phoenix-log-level must be warn or info');
   const selected = (values.gateways ?? GATEWAYS.join(',')).split(',').map((g) => g.trim());
@@ -266,6 +269,7 @@ async function main(argv: string[]): Promise<number> {
         signingSecret: randomBytes(32).toString('base64url'),
         root,
         logLevel: options.phoenixLogLevel,
+        shareInFlight: options.phoenixShare,
       },
     });
 

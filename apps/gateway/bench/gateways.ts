@@ -25,6 +25,8 @@ export interface PhoenixSetup {
   logLevel: string;
   /** The workspace root; the gateway runs from apps/gateway/src/main.ts with apps/gateway/tsconfig.app.json. */
   root: string;
+  /** SUBGRAPH_SHARE_INFLIGHT: identical in-flight subgraph reads share one fetch (Phoenix's default). */
+  shareInFlight: boolean;
 }
 
 export interface GatewaySpec {
@@ -66,6 +68,7 @@ function phoenixEnvironment(spec: GatewaySpec): Record<string, string> {
     CONSUMERS_FILE: phoenix.consumersFile,
     CONTEXT_SIGNING_SECRET: phoenix.signingSecret,
     LOG_LEVEL: phoenix.logLevel,
+    SUBGRAPH_SHARE_INFLIGHT: phoenix.shareInFlight ? 'true' : 'false',
   };
 }
 

@@ -42,6 +42,8 @@ const federationEnvironment = z
     SUBGRAPH_AUDIT_URL: z.url().optional(),
     SUBGRAPH_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
     CONTEXT_TTL_SECONDS: z.coerce.number().int().min(5).max(300).default(60),
+    // Identical queries in flight at once, for the same tenant, consumer and scopes, share one subgraph fetch.
+    SUBGRAPH_SHARE_INFLIGHT: envBoolean(true),
   })
   .transform((e) => ({
     supergraphPath: e.SUPERGRAPH_PATH,
@@ -51,6 +53,7 @@ const federationEnvironment = z
     } as Record<string, string>,
     subgraphTimeoutMs: e.SUBGRAPH_TIMEOUT_MS,
     contextTtlSeconds: e.CONTEXT_TTL_SECONDS,
+    shareInFlight: e.SUBGRAPH_SHARE_INFLIGHT,
   }));
 
 /** Who may call: API keys from the consumers file, and/or bearer JWTs. */

@@ -79,6 +79,7 @@ export function createGatewayServer(deps: GatewayDeps): GatewayServer {
     keys: deps.contextKeys,
     contextTtlSeconds: config.federation.contextTtlSeconds,
     timeoutMs: config.federation.subgraphTimeoutMs,
+    shareInFlight: config.federation.shareInFlight,
     metrics,
   });
   const gateway = new ApolloGateway({

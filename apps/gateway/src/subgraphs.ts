@@ -41,6 +41,7 @@ export function createSubgraphDataSourceFactory(deps: {
   keys: ContextKeys;
   contextTtlSeconds: number;
   timeoutMs: number;
+  shareInFlight: boolean;
   metrics: GatewayMetrics;
 }) {
   const agent = new Agent({ keepAliveTimeout: 30_000, keepAliveMaxTimeout: 60_000, connections: 128, pipelining: 1 });
@@ -92,7 +93,7 @@ export function createSubgraphDataSourceFactory(deps: {
         const body = init.body ?? '';
         const key =
           // The planner's body starts {"query":"<operation>…; only queries may share.
-          shareKey !== undefined && !/^\{"query":"\s*(mutation|subscription)\b/.test(body)
+          deps.shareInFlight && shareKey !== undefined && !/^\{"query":"\s*(mutation|subscription)\b/.test(body)
             ? `${input}\n${shareKey}\n${body}`
             : null;
         let pending = key ? inFlight.get(key) : undefined;
