@@ -15,8 +15,8 @@ const problems = (env: Record<string, string>) => {
 describe('gateway environment', () => {
   it('defaults to development: introspection and the landing page on, in-memory rate limits, safelist off', () => {
     const env = loadEnvironment(base);
-    expect(env.http).toMatchObject({ environment: 'development', port: 4000, introspection: true, landingPage: true, corsOrigins: [] });
-    expect(env.rate).toEqual({ redisUrl: null, prefix: 'phoenix:rate', failOpen: false });
+    expect(env.http).toMatchObject({ environment: 'development', port: 4000, introspection: true, landingPage: true, corsOrigins: ['*'] });
+    expect(env.rate).toEqual({ redisUrl: null, prefix: 'phoenix:rate:', failOpen: false });
     expect(env.operations.safelist).toEqual({ mode: 'off', file: null });
     expect(env.limits).toMatchObject({ maxDepth: 12, maxAliases: 15, maxBatch: 5, maxBodyBytes: 100_000 });
     expect(env.auth.jwt).toBeNull();

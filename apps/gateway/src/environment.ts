@@ -17,7 +17,8 @@ const httpEnvironment = z
     // Unset: follow GATEWAY_ENV.
     GRAPHQL_INTROSPECTION: envFlag(),
     LANDING_PAGE: envFlag(),
-    CORS_ORIGINS: envList().default([]),
+    // Unset: any origin in development, none but the gateway's own in production.
+    CORS_ORIGINS: envList().optional(),
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
   })
   .transform((e) => {
@@ -29,7 +30,7 @@ const httpEnvironment = z
       logLevel: e.LOG_LEVEL,
       introspection: e.GRAPHQL_INTROSPECTION ?? dev,
       landingPage: e.LANDING_PAGE ?? dev,
-      corsOrigins: e.CORS_ORIGINS,
+      corsOrigins: e.CORS_ORIGINS ?? (dev ? ['*'] : []),
       shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     };
   });
@@ -71,6 +72,11 @@ const authEnvironment = z
     JWT_ALGORITHMS: envList().default(['RS256', 'ES256', 'EdDSA']),
     JWT_TENANT_CLAIM: z.string().min(1).default('tenant_id'),
     JWT_CLOCK_TOLERANCE_SECONDS: z.coerce.number().int().min(0).max(300).default(5),
+    // Quota and spike arrest for JWT clients that are not in the consumers file.
+    JWT_DEFAULT_PER_MINUTE: z.coerce.number().int().min(0).default(600),
+    JWT_DEFAULT_PER_DAY: z.coerce.number().int().min(0).default(100_000),
+    JWT_DEFAULT_SPIKE_PER_SECOND: z.coerce.number().min(0).default(20),
+    JWT_DEFAULT_SPIKE_BURST: z.coerce.number().int().min(0).default(40),
   })
   .superRefine((e, ctx) => {
     const any = e.JWT_ISSUER || e.JWT_AUDIENCE || e.JWT_JWKS_URL || e.JWT_JWKS_FILE;
@@ -94,6 +100,11 @@ const authEnvironment = z
             algorithms: e.JWT_ALGORITHMS,
             tenantClaim: e.JWT_TENANT_CLAIM,
             clockToleranceSeconds: e.JWT_CLOCK_TOLERANCE_SECONDS,
+            defaultLimits: {
+              perMinute: e.JWT_DEFAULT_PER_MINUTE,
+              perDay: e.JWT_DEFAULT_PER_DAY,
+              spikeArrest: { perSecond: e.JWT_DEFAULT_SPIKE_PER_SECOND, burst: e.JWT_DEFAULT_SPIKE_BURST },
+            },
           }
         : null,
   }));
@@ -126,8 +137,9 @@ const limitsEnvironment = z
 /** Quotas and spike arrest are per consumer (consumers file); these say where counters live. */
 const rateEnvironment = z
   .object({
-    REDIS_URL: z.url().optional(),
-    RATE_LIMIT_PREFIX: z.string().min(1).default('phoenix:rate'),
+    // Empty means unset (in-memory limits), as in most .env files.
+    REDIS_URL: z.preprocess((v) => (v === '' ? undefined : v), z.url().optional()),
+    RATE_LIMIT_PREFIX: z.string().min(1).default('phoenix:rate:'),
     // When the shared store fails: refuse (closed) or let requests through (open).
     RATE_LIMIT_FAIL_OPEN: envBoolean(false),
   })

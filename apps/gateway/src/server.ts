@@ -11,6 +11,7 @@ import {
   apolloLogger,
   cachedFor,
   createErrorFormatter,
+  isPublicError,
   createServiceHttpServer,
   declaredScopes,
   HttpGraphQLError,
@@ -125,6 +126,7 @@ export function createGatewayServer(deps: GatewayDeps): GatewayServer {
   });
 
   const cors = createCors(config.http.corsOrigins, config.auth.apiKeyHeader);
+  // SUBGRAPH_FAILED is the gateway's own label for a subgraph's non-2xx: logged, then masked.
   const safelist = createSafelist({ mode: config.operations.safelist.mode, manifest: deps.manifest });
 
   async function admit(principal: Principal, res: ServerResponse): Promise<void> {
@@ -230,7 +232,11 @@ export function createGatewayServer(deps: GatewayDeps): GatewayServer {
         res.end();
       }
     } catch (err) {
-      if (!(err instanceof HttpGraphQLError)) throw err;
+      if (!(err instanceof HttpGraphQLError)) {
+        status = 500;
+        analytics.errorCodes.push('INTERNAL_SERVER_ERROR');
+        throw err;
+      }
       status = err.status;
       analytics.errorCodes.push(err.code);
       metrics.refused.inc({ consumer: principal?.consumerId ?? 'unknown', code: err.code });
@@ -345,11 +351,17 @@ function scopePlugin(scopes: () => ReadonlyMap<string, string>): ApolloServerPlu
   };
 }
 
-/** Collects the error codes of every response for metrics and the access log. */
+/** Collects the error codes of every response for metrics and the access log, and logs the internal ones with their cause. */
 function analyticsPlugin(): ApolloServerPlugin<GatewayContext> {
   return {
     async requestDidStart() {
       return {
+        async didEncounterErrors({ errors, contextValue }) {
+          for (const error of errors) {
+            if (isPublicError(error, GATEWAY_PUBLIC_CODES)) continue;
+            contextValue.logger.error({ err: error.originalError ?? error, path: error.path?.join('.') }, 'request failed');
+          }
+        },
         async willSendResponse({ response, contextValue }) {
           if (response.body.kind !== 'single') return;
           for (const error of response.body.singleResult.errors ?? []) {

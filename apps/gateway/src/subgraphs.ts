@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import { GraphQLError } from 'graphql';
 import { Agent, request } from 'undici';
 import { CONTEXT_HEADER, signContext, type ContextKeys } from '@phoenix/domain';
 import type { GatewayContext } from './context';
@@ -84,7 +85,7 @@ export function createSubgraphDataSourceFactory(deps: {
 
   const factory = ({ name, url }: { name: string; url?: string }) => {
     const timeoutMs = deps.timeoutMs;
-    return new RemoteGraphQLDataSource<GatewayContext>({
+    return new SubgraphDataSource(name, {
       url,
       fetcher: (async (input: string, init: FetchInit) => {
         const headers = { ...(init.headers ?? {}) };
@@ -121,4 +122,37 @@ export function createSubgraphDataSourceFactory(deps: {
     });
   };
   return { factory, sign, close: () => agent.close() };
+}
+
+/** Codes a subgraph may answer a non-2xx with that are the client's to fix, and pass through. */
+const CLIENT_CODES = new Set(['BAD_USER_INPUT', 'GRAPHQL_VALIDATION_FAILED']);
+
+/**
+ * A subgraph answering non-2xx: Apollo's default turns it into "400: Bad Request" with
+ * the subgraph's whole response in `extensions.response`, which would reach the client.
+ * Here a client mistake the subgraph caught (a DateTime that is not one) keeps its code
+ * and message; anything else (401 from a secret mismatch, 5xx) becomes an internal error
+ * naming the subgraph, which the gateway logs and masks.
+ */
+class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
+  constructor(
+    private readonly subgraph: string,
+    config: ConstructorParameters<typeof RemoteGraphQLDataSource<GatewayContext>>[0],
+  ) {
+    super(config);
+  }
+
+  override async errorFromResponse(response: Parameters<RemoteGraphQLDataSource['errorFromResponse']>[0]): Promise<GraphQLError> {
+    const body = (await this.parseBody(response).catch(() => null)) as {
+      errors?: { message?: string; extensions?: { code?: string } }[];
+    } | null;
+    const first = body?.errors?.[0];
+    const code = first?.extensions?.code;
+    if (typeof code === 'string' && CLIENT_CODES.has(code) && first?.message) {
+      return new GraphQLError(first.message, { extensions: { code } });
+    }
+    return new GraphQLError(`subgraph ${this.subgraph} answered HTTP ${response.status}${first?.message ? `: ${first.message}` : ''}`, {
+      extensions: { code: 'SUBGRAPH_FAILED' },
+    });
+  }
 }

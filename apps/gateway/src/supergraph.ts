@@ -13,7 +13,7 @@ export function subgraphUrls(supergraphSdl: string): Map<string, string> {
  * The supergraph from a file (composed by `npm run compose` and checked in), reloaded
  * without a restart when the file changes (polled every second) or on SIGHUP. An
  * invalid new supergraph is refused by @apollo/gateway, which keeps serving the last
- * good one; the outcome is logged and counted either way.
+ * good one and logs why; a successful load is logged and counted (supergraph loaded).
  */
 export function supergraphFromFile(path: string, logger: Logger): SupergraphSdlHook {
   const read = () => readFileSync(path, 'utf8');

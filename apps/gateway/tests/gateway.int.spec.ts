@@ -301,6 +301,18 @@ describe('the gateway in front of the real subgraphs', () => {
       expect((await post(gateway.url, apq, as(reader))).body).toEqual({ data: { building: { city: 'Berlin' } } });
     });
 
+    it('keeps cached answers apart for different queries sent by hash alone', async () => {
+      const register = async (query: string) => {
+        const sha256Hash = createHash('sha256').update(query).digest('hex');
+        await post(gateway.url, { query, extensions: { persistedQuery: { version: 1, sha256Hash } } }, as(reader));
+        return { extensions: { persistedQuery: { version: 1, sha256Hash } } };
+      };
+      const buildings = await register('{ buildings { nodes { name } } }');
+      const floors = await register('{ floors { nodes { name } } }');
+      expect((await post(gateway.url, buildings, as(reader))).body).toEqual({ data: { buildings: { nodes: [{ name: 'Acme HQ' }] } } });
+      expect((await post(gateway.url, floors, as(reader))).body).toEqual({ data: { floors: { nodes: [{ name: 'Ground' }] } } });
+    });
+
     it('accepts only registered operations in safelist mode', async () => {
       const body = 'query BuildingName { building(id: "b1") { name } }';
       const id = createHash('sha256').update(body).digest('hex');
@@ -327,13 +339,33 @@ describe('the gateway in front of the real subgraphs', () => {
     });
 
     it('answers cacheable reference queries from the cache, per tenant', async () => {
-      const query = '{ buildings { nodes { name } } }';
+      const query = '{ buildings { nodes { name countryCode } } }';
       const first = await post(gateway.url, { query }, as(reader));
       const second = await post(gateway.url, { query }, as(reader));
       expect([first.headers.get('x-phoenix-cache'), second.headers.get('x-phoenix-cache')]).toEqual(['miss', 'hit']);
       expect(second.body).toEqual(first.body);
       const booking = await post(gateway.url, { query: '{ deskBooking(id: "dbk1") { id } }' }, as(reader));
       expect(booking.headers.get('x-phoenix-cache')).toBeNull();
+    });
+  });
+
+  describe('errors from the subgraphs', () => {
+    it('passes a bad argument the subgraph caught through with its code', async () => {
+      const query = 'query($from: DateTime) { deskBookings(filter: { from: $from }) { nodes { id } } }';
+      const res = await post(gateway.url, { query, variables: { from: '2026-01-07' } }, as(reader));
+      expect(res.body.errors?.[0]?.extensions?.['code']).toBe('BAD_USER_INPUT');
+      expect(res.body.errors?.[0]?.message).toMatch(/DateTime must be an RFC 3339 timestamp/);
+    });
+
+    it('masks a subgraph refusing the gateway (secret mismatch) and leaks nothing of it', async () => {
+      const misconfigured = await startGateway({ ...env(), CONTEXT_SIGNING_SECRET: 'a-different-secret-0123456789abcdefghij' });
+      try {
+        const res = await post(misconfigured.url, { query: BUILDING }, as(reader));
+        expect(res.body.errors?.[0]?.extensions?.['code']).toBe('INTERNAL_SERVER_ERROR');
+        expect(JSON.stringify(res.body)).not.toMatch(/signature|x-phoenix-context|401|response/i);
+      } finally {
+        await misconfigured.close();
+      }
     });
   });
 

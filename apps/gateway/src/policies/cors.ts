@@ -4,7 +4,8 @@ import { HttpGraphQLError } from '@phoenix/service';
 const ALLOWED_HEADERS = 'content-type, authorization, x-api-key, apollo-require-preflight, traceparent, tracestate';
 
 /**
- * CORS with an allowlist of origins (`*` allows any, for development). A preflight from
+ * CORS with an allowlist of origins (`*` allows any, for development; the gateway's own
+ * origin is always allowed). A preflight from
  * an allowed origin is answered 204; from any other origin 403. A non-browser request
  * (no Origin) is not affected.
  * Returns true when the request was a preflight and has been answered.
@@ -17,11 +18,17 @@ export function createCors(origins: readonly string[], apiKeyHeader: string) {
     const origin = req.headers.origin;
     if (!origin) return false;
     res.setHeader('vary', 'Origin');
-    if (!any && !allowed.has(origin)) {
+    // The gateway's own pages (the Sandbox landing page) call it from its own origin.
+    const sameOrigin =
+      req.headers.host !== undefined && (origin === `http://${req.headers.host}` || origin === `https://${req.headers.host}`);
+    if (!any && !sameOrigin && !allowed.has(origin)) {
       throw new HttpGraphQLError(403, 'CORS_ORIGIN_NOT_ALLOWED', `origin ${origin} may not call this API from a browser`);
     }
     res.setHeader('access-control-allow-origin', origin);
-    res.setHeader('access-control-expose-headers', 'ratelimit-limit, ratelimit-remaining, ratelimit-reset, retry-after, x-request-id');
+    res.setHeader(
+      'access-control-expose-headers',
+      'ratelimit-limit, ratelimit-remaining, ratelimit-reset, retry-after, x-request-id, x-phoenix-cache',
+    );
     if (req.method !== 'OPTIONS') return false;
     res.writeHead(204, {
       'access-control-allow-methods': 'GET, POST, OPTIONS',

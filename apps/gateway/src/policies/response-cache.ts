@@ -23,17 +23,18 @@ export function responseCachePlugin(options: {
     async requestDidStart() {
       let key: string | null = null;
       return {
-        async didResolveOperation({ operation, request, contextValue }) {
+        async didResolveOperation({ operation, request, contextValue, source }) {
           if (!enabled || !operation || operation.operation !== 'query') return;
           const roots = operation.selectionSet.selections;
           if (!roots.every((s) => s.kind === Kind.FIELD && (cacheable.has(s.name.value) || s.name.value === '__typename'))) return;
           const { principal } = contextValue;
+          // `source`, not request.query: an APQ request sent by hash alone has no query text.
           key = createHash('sha256')
             .update(
               JSON.stringify([
                 principal.tenantId,
                 [...principal.scopes].sort(),
-                request.query,
+                source,
                 request.operationName ?? null,
                 request.variables ?? {},
               ]),
