@@ -75,16 +75,21 @@ export function createAuthenticator(config: GatewayEnvironment['auth'], consumer
     }
     const consumerId = [payload['azp'], payload['client_id'], payload.sub].find((v): v is string => typeof v === 'string' && v.length > 0);
     if (!consumerId) throw refuse('Bearer', 'invalid_token', 'the token names no client (azp, client_id or sub)');
+    // OAuth's `scope` is a space-separated string; `scp` is an array (Okta) or a string (Azure AD).
     const scope = payload['scope'];
     const scp = payload['scp'];
-    const scopes =
+    const claimed =
       typeof scope === 'string'
-        ? scope.split(' ').filter(Boolean)
+        ? scope
         : Array.isArray(scp)
-          ? scp.filter((s): s is string => typeof s === 'string')
-          : [];
+          ? scp.filter((s): s is string => typeof s === 'string').join(' ')
+          : typeof scp === 'string'
+            ? scp
+            : '';
+    const scopes = claimed.split(' ').filter(Boolean);
+    // A client listed in the consumers file has its own limits; any other gets the defaults, never none.
     const known = consumers.get(consumerId);
-    return { consumerId, tenantId, scopes, limits: known?.limits ?? null, method: 'jwt' };
+    return { consumerId, tenantId, scopes, limits: known?.limits ?? jwt.defaultLimits, method: 'jwt' };
   }
 
   return async function authenticate(req: IncomingMessage): Promise<Principal> {

@@ -22,6 +22,13 @@ async function main(): Promise<void> {
   const redis = config.rate.redisUrl
     ? new Redis(config.rate.redisUrl, { commandTimeout: 100, maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: true })
     : null;
+  // Without a listener, ioredis reports every failed reconnect as an unhandled error.
+  let lastRedisError = 0;
+  redis?.on('error', (err: Error) => {
+    if (Date.now() - lastRedisError < 10_000) return;
+    lastRedisError = Date.now();
+    logger.warn({ err: err.message }, 'Redis error (rate limits follow RATE_LIMIT_FAIL_OPEN while it lasts)');
+  });
   if (redis)
     await redis
       .connect()

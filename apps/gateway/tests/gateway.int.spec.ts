@@ -105,6 +105,14 @@ describe('the gateway in front of the real subgraphs', () => {
       expect(ok.body).toEqual({ data: { building: { name: 'Acme HQ' } } });
       const globex = await post(gateway.url, { query: BUILDING }, { authorization: `Bearer ${await token({ tenant_id: 'globex' })}` });
       expect(globex.body).toEqual({ data: { building: { name: 'Globex Tower' } } });
+      // Azure AD sends scp as a space-separated string; the client is not in the consumers file, so default limits apply.
+      const azure = await post(
+        gateway.url,
+        { query: BUILDING },
+        { authorization: `Bearer ${await token({ scope: undefined, scp: SCOPES.read, azp: 'azure-app' })}` },
+      );
+      expect(azure.body).toEqual({ data: { building: { name: 'Acme HQ' } } });
+      expect(azure.headers.get('ratelimit-limit')).not.toBeNull();
     });
 
     it('refuses expired, foreign-audience and wrongly signed JWTs with 401', async () => {
