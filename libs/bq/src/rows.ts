@@ -14,9 +14,15 @@ export type VersionRow = Record<string, unknown> & {
 };
 
 const camel = (column: string) => column.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
-const FIELD_OF = Object.fromEntries(
-  Object.entries(ENTITY_COLUMNS).map(([type, columns]) => [type, columns.map((c) => [c.name, camel(c.name)] as const)]),
-) as unknown as { [K in EntityType]: readonly (readonly [column: string, field: string])[] };
+// Per entity type, its columns and, at the same index, the event field each one holds.
+const COLUMNS_OF = Object.fromEntries(
+  Object.entries(ENTITY_COLUMNS).map(([type, columns]) => [type, columns.map((c) => c.name)]),
+) as unknown as {
+  [K in EntityType]: readonly string[];
+};
+const FIELDS_OF = Object.fromEntries(
+  Object.entries(ENTITY_COLUMNS).map(([type, columns]) => [type, columns.map((c) => camel(c.name))]),
+) as unknown as { [K in EntityType]: readonly string[] };
 
 /*
  * Rows start as copies of a blank row of their entity type, with every column present and
@@ -94,10 +100,15 @@ function fillVersionRow(row: VersionRow, event: DomainEvent, recordedAt: Date | 
   row.seq = event.seq;
   row.valid_from = event.time;
   row.recorded_at = typeof recordedAt === 'string' ? recordedAt : recordedAt.toISOString();
+  // A tombstone's entity columns stay as the blank row has them: null.
+  if (event.tombstone) return row;
   const data = event.data as unknown as Record<string, unknown>;
-  for (const [column, field] of FIELD_OF[event.entityType]) {
-    const value = event.tombstone ? null : data[field];
-    row[column] = value === undefined ? null : value;
+  // An index loop over two arrays rather than destructuring a [column, field] pair per column.
+  const columns = COLUMNS_OF[event.entityType];
+  const fields = FIELDS_OF[event.entityType];
+  for (let i = 0; i < columns.length; i++) {
+    const value = data[fields[i] as string];
+    row[columns[i] as string] = value === undefined ? null : value;
   }
   return row;
 }

@@ -104,6 +104,32 @@ describe('validateEvent', () => {
     expect(codes(problemsOf(envelope({ tenantid: 'Not A Tenant!' })))).toEqual(['INVALID_FIELD /tenantid']);
   });
 
+  it('bounds tenant ids at 63 characters and event ids at 128, as the patterns with {0,62} and {1,128} did', () => {
+    const all = (input: unknown) => {
+      const result = validateEvent(input);
+      return result.ok ? [] : codes([...result.problems]);
+    };
+    const tenant = (n: number) => 'a' + '-'.repeat(n - 1);
+    expect(all(envelope({ tenantid: tenant(63) }))).toEqual([]);
+    expect(all(envelope({ tenantid: tenant(64) }))).toEqual(['INVALID_FIELD /tenantid']);
+    expect(all(envelope({ tenantid: '-abc' }))).toEqual(['INVALID_FIELD /tenantid']);
+    expect(all(envelope({ id: '!'.repeat(128) }))).toEqual([]);
+    expect(all(envelope({ id: '~'.repeat(129) }))).toEqual(['INVALID_FIELD /id']);
+    expect(all(envelope({ id: 'with space' }))).toEqual(['INVALID_FIELD /id']);
+    // Against the former patterns, on strings of every length around the bounds.
+    const char = fc.constantFrom(...'az09_-A! ~\u00e9\t'.split(''));
+    fc.assert(
+      fc.property(fc.array(char, { minLength: 0, maxLength: 135 }), (chars) => {
+        const value = chars.join('');
+        const tenantOk = /^[a-z0-9][a-z0-9_-]{0,62}$/.test(value);
+        const idOk = /^[\x21-\x7E]{1,128}$/.test(value);
+        expect(all(envelope({ tenantid: value })).includes('INVALID_FIELD /tenantid')).toBe(value !== '' && !tenantOk);
+        expect(all(envelope({ id: value })).includes('INVALID_FIELD /id')).toBe(value !== '' && !idOk);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
   it('reports an unknown event type, including lifecycle actions on entities without a lifecycle', () => {
     expect(codes(problemsOf(envelope({ type: 'phoenix.desk_booking.archived' })))).toEqual(['UNKNOWN_EVENT_TYPE /type']);
     expect(codes(problemsOf(envelope({ type: 'phoenix.desk.checked_in' })))).toEqual(['UNKNOWN_EVENT_TYPE /type']);

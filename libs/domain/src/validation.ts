@@ -68,11 +68,14 @@ export interface ValidateOptions {
 export const DEFAULT_MAX_EVENT_BYTES = 1_000_000;
 
 // Tenant ids become label values and key prefixes: short, lower-case, URL-safe.
-const TENANT_ID = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+// Lengths are checked apart from the patterns (TENANT_ID_MAX, EVENT_ID_MAX): V8 runs a
+// bounded repeat such as {1,128} about twice as slowly as `*`/`+` (tools/bench/ingest).
+const TENANT_ID_MAX = 63;
+const TENANT_ID = /^[a-z0-9][a-z0-9_-]*$/;
 // Event ids are compared as strings to break ties between versions; restricting them to
 // printable ASCII makes JavaScript (UTF-16) and BigQuery (UTF-8 bytes) order them alike.
 const EVENT_ID_MAX = 128;
-const EVENT_ID = /^[\x21-\x7E]{1,128}$/;
+const EVENT_ID = /^[\x21-\x7E]+$/;
 const TombstoneSchema = z.object({ id: entityId });
 
 /** One line per problem, e.g. `INVALID_FIELD /data/deskId: must not be empty`. */
@@ -134,7 +137,8 @@ function validateEnvelope(env: Record<string, unknown>, text: string | undefined
 
   const id = requiredString(env, 'id', problems);
   if (id !== undefined) {
-    if (!EVENT_ID.test(id)) problems.push(invalid('/id', `must be 1-${EVENT_ID_MAX} printable ASCII characters without spaces`));
+    if (id.length > EVENT_ID_MAX || !EVENT_ID.test(id))
+      problems.push(invalid('/id', `must be 1-${EVENT_ID_MAX} printable ASCII characters without spaces`));
     else eventId = id;
   }
   const source = requiredString(env, 'source', problems);
@@ -142,7 +146,7 @@ function validateEnvelope(env: Record<string, unknown>, text: string | undefined
   const tenant = env['tenantid'];
   if (tenant === undefined || tenant === null || tenant === '') {
     problems.push({ code: 'MISSING_TENANT', path: '/tenantid', message: 'every event needs the tenantid extension attribute' });
-  } else if (typeof tenant !== 'string' || !TENANT_ID.test(tenant)) {
+  } else if (typeof tenant !== 'string' || tenant.length > TENANT_ID_MAX || !TENANT_ID.test(tenant)) {
     problems.push(invalid('/tenantid', 'must be 1-63 characters of a-z, 0-9, _ or -, starting with a letter or digit'));
   } else {
     tenantId = tenant;

@@ -118,15 +118,27 @@ export function createEnricher(deps: { warehouse: Warehouse; ttlMs?: number; max
     }
   }
 
+  /**
+   * An entry from one type's map of a tenant's cache. Callers name the map (`t?.member`)
+   * rather than pass the type: one `ofTenant[type]` site that sees six keys is a
+   * megamorphic keyed load, a fixed property name is not (tools/bench/ingest).
+   */
+  function lookupIn<K extends RefType>(
+    entries: Map<string, CacheEntry> | undefined,
+    id: string | null | undefined,
+  ): RefValue[K] | null | undefined {
+    if (!id) return null;
+    const hit = entries?.get(id);
+    if (!hit || hit.expires < clock) return undefined;
+    return hit.value as RefValue[K] | null;
+  }
+
   function lookup<K extends RefType>(
     ofTenant: TenantCache | undefined,
     type: K,
     id: string | null | undefined,
   ): RefValue[K] | null | undefined {
-    if (!id) return null;
-    const hit = ofTenant?.[type].get(id);
-    if (!hit || hit.expires < clock) return undefined;
-    return hit.value as RefValue[K] | null;
+    return lookupIn<K>(ofTenant?.[type], id);
   }
 
   function get<K extends RefType>(type: K, tenant: string, id: string | null | undefined): RefValue[K] | null | undefined {
@@ -201,12 +213,12 @@ export function createEnricher(deps: { warehouse: Warehouse; ttlMs?: number; max
    */
   function columnsOf(event: DomainEvent, onlyIfCached: boolean): Record<string, unknown> | undefined {
     const t = cache.get(event.tenantId);
-    const member = lookup(t, 'member', memberOf(event));
-    const team = lookup(t, 'team', member?.teamId);
+    const member = lookupIn<'member'>(t?.member, memberOf(event));
+    const team = lookupIn<'team'>(t?.team, member?.teamId);
     if (onlyIfCached && (member === undefined || team === undefined)) return undefined;
     const teamOk = !!member && (member.teamId === null || !!team);
     if (event.entityType === 'visit') {
-      const building = lookup(t, 'building', (event.data as EntityStateByType['visit']).buildingId);
+      const building = lookupIn<'building'>(t?.building, (event.data as EntityStateByType['visit']).buildingId);
       if (onlyIfCached && building === undefined) return undefined;
       return {
         building_name: building?.name ?? null,
@@ -216,9 +228,9 @@ export function createEnricher(deps: { warehouse: Warehouse; ttlMs?: number; max
         enriched: !!building && teamOk,
       };
     }
-    const place = lookup(t, placeType(event), placeOf(event));
-    const floor = lookup(t, 'floor', place?.floorId);
-    const building = lookup(t, 'building', floor?.buildingId);
+    const place = lookupIn<'desk' | 'room'>(event.entityType === 'room_booking' ? t?.room : t?.desk, placeOf(event));
+    const floor = lookupIn<'floor'>(t?.floor, place?.floorId);
+    const building = lookupIn<'building'>(t?.building, floor?.buildingId);
     if (onlyIfCached && (place === undefined || floor === undefined || building === undefined)) return undefined;
     return {
       floor_id: place?.floorId ?? null,

@@ -207,14 +207,24 @@ function headersAsText(headers: Decoded['message']['headers']): Record<string, s
   return out;
 }
 
-const HEX = /^[0-9a-f]+$/;
+// `00-<trace id>-<span id>-<flags>`: 55 characters, dashes at 2, 35 and 52, lower-case hex
+// elsewhere. Checked character by character against a table: 0.15 µs per event, against
+// 0.25 for one regex over the header and 0.3–0.5 for the former copy of its hex parts and
+// a regex over that (docs/benchmarks.md, Ingest).
+const TRACEPARENT_LENGTH = 55;
+const IS_HEX = new Uint8Array(128);
+for (const c of '0123456789abcdef') IS_HEX[c.charCodeAt(0)] = 1;
+const IS_DASH_AT = new Uint8Array(TRACEPARENT_LENGTH);
+IS_DASH_AT[2] = IS_DASH_AT[35] = IS_DASH_AT[52] = 1;
 const ZERO_TRACE = '0'.repeat(32);
 
 /** `00-<trace id>-<span id>-<flags>` → the trace id, if the header is well formed. */
 export function traceIdOf(traceparent: string | undefined): string | null {
-  if (traceparent?.length !== 55 || traceparent[2] !== '-' || traceparent[35] !== '-' || traceparent[52] !== '-') return null;
+  if (traceparent?.length !== TRACEPARENT_LENGTH) return null;
+  for (let i = 0; i < TRACEPARENT_LENGTH; i++) {
+    const c = traceparent.charCodeAt(i);
+    if (IS_DASH_AT[i] === 1 ? c !== 45 /* - */ : c >= 128 || IS_HEX[c] !== 1) return null;
+  }
   const traceId = traceparent.slice(3, 35);
-  return traceId !== ZERO_TRACE && HEX.test(traceparent.slice(0, 2) + traceId + traceparent.slice(36, 52) + traceparent.slice(53))
-    ? traceId
-    : null;
+  return traceId !== ZERO_TRACE ? traceId : null;
 }
