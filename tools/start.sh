@@ -15,10 +15,8 @@ bash tools/setup.sh
 
 started_services=0
 if ! bash tools/local/services.sh status >/dev/null 2>&1; then started_services=1; fi
-child=""
 cleanup() {
   local rc=$?
-  if [[ -n "$child" ]] && kill -0 "$child" 2>/dev/null; then kill -TERM "$child" 2>/dev/null || true; wait "$child" 2>/dev/null || true; fi
   if ((started_services)); then
     step "Stopping the local services this run started"
     bash tools/local/services.sh down || true
@@ -34,15 +32,9 @@ eval "$(bash tools/local/services.sh env)"
 step "Migrating the warehouse (${BIGQUERY_PROJECT}.${BIGQUERY_DATASET:-phoenix})"
 node_modules/.bin/tsx --tsconfig tools/tsconfig.lib.json tools/src/migrate.ts
 
-# The platform runs as a child so this script can stop the services afterwards; a
-# Ctrl-C (or a SIGINT/SIGTERM to this script alone) reaches it and it stops the apps.
-TSX_TSCONFIG_PATH=tools/tsconfig.lib.json node_modules/.bin/node --import tsx tools/src/platform/start.ts &
-child=$!
-trap 'kill -INT "$child" 2>/dev/null || true' INT
-trap 'kill -TERM "$child" 2>/dev/null || true' TERM
-rc=0
-while kill -0 "$child" 2>/dev/null; do
-  wait "$child" && rc=0 || rc=$?
-done
-child=""
-exit "$rc"
+# From here the platform process takes over this one (exec): a Ctrl-C or a signal to this
+# process reaches it directly, and it stops the apps — and the services, when this run
+# started them (PHOENIX_STOP_SERVICES_ON_EXIT).
+trap - EXIT
+export PHOENIX_STOP_SERVICES_ON_EXIT="$started_services"
+TSX_TSCONFIG_PATH=tools/tsconfig.lib.json exec node_modules/.bin/node --import tsx tools/src/platform/start.ts

@@ -5,6 +5,7 @@
  * generator through Kafka, keeps a gentle trickle of new events flowing, and prints the
  * gateway URL, a demo API key and example queries. Ctrl-C stops everything it started.
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
@@ -80,10 +81,15 @@ async function main(): Promise<void> {
       await p.stop();
       say(`  ${p.name} stopped`);
     }
+    if (platform.stopServicesOnExit) {
+      say('  stopping the local services this start launched');
+      spawnSync('bash', [join(WORKSPACE_ROOT, 'tools/local/services.sh'), 'down'], { stdio: 'inherit' });
+    }
     process.exit(code);
   };
   process.once('SIGINT', () => void shutdown(0));
   process.once('SIGTERM', () => void shutdown(0));
+  onFailure = shutdown;
 
   step('Starting the apps (logs in .local/logs/)');
   const ingest = app('ingest', 'ingest started', { HTTP_PORT: String(ports.ingest), INGEST_LANES: 'live,backfill' });
@@ -184,9 +190,21 @@ async function waitForIngest(port: number, produced: number): Promise<void> {
 
 class StartError extends Error {}
 
-main().catch((err: unknown) => {
+/** Set once apps may be running: a failure after that point stops them (and the services) first. */
+let onFailure: ((code: number) => Promise<void>) | null = null;
+
+main().catch(async (err: unknown) => {
   const message =
     err instanceof ConfigError || err instanceof StartError ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err);
   process.stderr.write(`start: ${message}\n`);
+  if (onFailure) return onFailure(1);
+  const stopServices = (() => {
+    try {
+      return loadPlatformEnvironment().platform.stopServicesOnExit;
+    } catch {
+      return false;
+    }
+  })();
+  if (stopServices) spawnSync('bash', [join(WORKSPACE_ROOT, 'tools/local/services.sh'), 'down'], { stdio: 'inherit' });
   process.exit(1);
 });
