@@ -233,13 +233,7 @@ cmd_start() {
     -cp "$LIBS_DIR/*" kafka.Kafka "$PROPS" \
     >>"$LOG_FILE" 2>&1 </dev/null &
 
-  local i
-  for i in $(seq 1 50); do
-    [[ -s "$PID_FILE" ]] && break
-    sleep 0.1
-  done
-  [[ -s "$PID_FILE" ]] || die "broker did not write its pid file"
-  pid="$(tr -dc '0-9' <"$PID_FILE")"
+  pid="$(await_pid_file "$PID_FILE")" || die "broker did not write its pid file"
   if ! wait_ready "$pid"; then
     cmd_stop # leave nothing half-started behind
     exit 1

@@ -23,6 +23,18 @@ pid_from_file() {
   echo "$pid"
 }
 
+# await_pid_file PID_FILE: waits up to 5 s for a freshly started service's pid file and
+# prints the pid; fails if it never appears.
+await_pid_file() {
+  local _
+  for _ in $(seq 1 50); do
+    [[ -s "$1" ]] && break
+    sleep 0.1
+  done
+  [[ -s "$1" ]] || return 1
+  tr -dc '0-9' <"$1"
+}
+
 # stop_pid PID TIMEOUT_SECONDS NAME: SIGTERM, wait up to the timeout, then SIGKILL.
 stop_pid() {
   local pid="$1" timeout="$2" name="$3"

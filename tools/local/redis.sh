@@ -267,13 +267,7 @@ cmd_start() {
     --save '' --appendonly no --dir "$DATA_DIR" \
     >>"$LOG_FILE" 2>&1 </dev/null &
 
-  local _
-  for _ in $(seq 1 50); do
-    [[ -s "$PID_FILE" ]] && break
-    sleep 0.1
-  done
-  [[ -s "$PID_FILE" ]] || die "redis-server did not write its pid file"
-  pid="$(tr -dc '0-9' <"$PID_FILE")"
+  pid="$(await_pid_file "$PID_FILE")" || die "redis-server did not write its pid file"
   if ! wait_ready "$pid"; then
     cmd_stop # leave nothing half-started behind
     exit 1
