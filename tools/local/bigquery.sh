@@ -29,11 +29,15 @@
 #                               persistent DuckDB file <dir>/bigquery/db/bqemulator.duckdb)
 #   PHOENIX_BQ_LOG_LEVEL        trace|debug|info|warning|error (default info)
 #   PHOENIX_BQ_PYTHON           python used to create the venv (default python3, >= 3.11)
+#   PHOENIX_BQ_TIME_TRAVEL      1 = keep bqemulator's time-travel snapshots (a copy of the whole
+#                               table after every write; default 0: off, see bigquery/launch.py)
 set -euo pipefail
 
 REPO_ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 CONF_DIR="$REPO_ROOT/tools/local/bigquery"
 REQS="$CONF_DIR/requirements.txt"
+# Runs bqemulator's own CLI with time-travel snapshots off (see the file's docstring).
+LAUNCHER="$CONF_DIR/launch.py"
 
 LOCAL_DIR="${PHOENIX_LOCAL_DIR:-$REPO_ROOT/.local}"
 BQ_DIR="$LOCAL_DIR/bigquery"
@@ -90,7 +94,7 @@ print(urllib.request.urlopen(sys.argv[1], timeout=3).read().decode())' "$READY_U
 }
 
 # Prints the emulator pid if the pid file points at our venv's bqemulator (the command-line check guards against pid reuse).
-live_pid() { pid_from_file "$PID_FILE" "$VENV/bin/bqemulator start"; }
+live_pid() { pid_from_file "$PID_FILE" "$LAUNCHER start"; }
 
 this_run_log() { # this_run_log N -> last N lines of the current run's log
   local from=1
@@ -247,7 +251,7 @@ cmd_start() {
     BQEMU_UPLOAD_STAGING_DIR="$BQ_DIR/uploads" \
     nohup "${launcher[@]}" bash -c 'echo $$ >"$0"; cd "$1" || exit 1; shift; exec "$@"' \
     "$PID_FILE" "$BQ_DIR" \
-    "$VENV/bin/bqemulator" start \
+    "$VENV/bin/python" "$LAUNCHER" start \
     --rest-host 127.0.0.1 --rest-port "$PORT" \
     --grpc-host 127.0.0.1 --grpc-port "$GRPC_PORT" \
     --project "$PROJECT" "${storage[@]}" \
@@ -299,6 +303,7 @@ cmd_reset() {
 cmd_env() {
   cat <<EOF
 export BIGQUERY_EMULATOR_HOST=http://127.0.0.1:$PORT/bigquery/v2
+export BIGQUERY_STORAGE_EMULATOR_HOST=127.0.0.1:$GRPC_PORT
 export PHOENIX_BQ_PROJECT=$PROJECT
 export PHOENIX_BQ_API_ENDPOINT=http://127.0.0.1:$PORT
 EOF

@@ -57,6 +57,7 @@ env_vars() {
   echo "export KAFKA_BROKERS=127.0.0.1:${PHOENIX_KAFKA_PORT:-9092}"
   echo "export BIGQUERY_PROJECT=${PHOENIX_BQ_PROJECT:-phoenix-local}"
   echo "export BIGQUERY_EMULATOR_HOST=http://127.0.0.1:${PHOENIX_BQ_PORT:-9050}/bigquery/v2"
+  echo "export BIGQUERY_STORAGE_EMULATOR_HOST=127.0.0.1:${PHOENIX_BQ_GRPC_PORT:-9060}"
   echo "export REDIS_URL=redis://127.0.0.1:${PHOENIX_REDIS_PORT:-6379}"
 }
 
