@@ -161,8 +161,8 @@ export async function createPipelineWork(deps: {
     };
     stages.time('rows', () => {
       const planned = buildRows(items, result, columnsFor, new Date().toISOString());
-      for (const { history, current } of planned.versions.values()) tally.rows += history.length + current.length;
-      tally.rows += planned.raw.length;
+      // Each new event has a history row and a raw row; applied ones a current row too.
+      for (let i = 0; i < planned.toCurrent.length; i++) tally.rows += planned.toCurrent[i] ? 3 : 2;
     });
   }
 

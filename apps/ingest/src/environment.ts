@@ -65,9 +65,17 @@ const ingestEnvironment = z
     INGEST_LANES: envList()
       .pipe(z.array(z.enum(LANES, { message: 'each lane must be live or backfill' })).min(1, 'run at least one lane'))
       .default(['live', 'backfill']),
-    // 500 rows keep one MERGE well under BigQuery's query-size limits and, on the
-    // emulator, around half a second per statement (tools/local/bigquery/NOTES.md).
-    INGEST_MAX_BATCH: z.coerce.number().int().min(1).max(10_000).default(500),
+    // Messages per chunk of a Kafka batch. Rows travel by the Storage Write API and
+    // statements only name a batch id, so a write's size is bounded by the append's 10 MB
+    // request limit (split automatically), not by query size.
+    INGEST_MAX_BATCH: z.coerce.number().int().min(1).max(50_000).default(5_000),
+    // Partitions of one lane processed at once; their chunks share writes (group commit).
+    INGEST_PARTITIONS_CONCURRENTLY: z.coerce.number().int().min(1).max(64).default(4),
+    // Upper bound of one group-committed write, in messages.
+    INGEST_MAX_WRITE_MESSAGES: z.coerce.number().int().min(1).max(200_000).default(20_000),
+    // Staged rows are deleted after this; keep it above real BigQuery's ~30 minute window
+    // in which freshly streamed rows cannot be deleted.
+    INGEST_STAGE_RETENTION_MINUTES: z.coerce.number().int().min(1).default(120),
     INGEST_MAX_EVENT_BYTES: z.coerce
       .number()
       .int()
@@ -82,6 +90,9 @@ const ingestEnvironment = z
     groups: { live: e.INGEST_GROUP_ID, backfill: e.INGEST_BACKFILL_GROUP_ID },
     lanes: [...new Set(e.INGEST_LANES)],
     maxBatchMessages: e.INGEST_MAX_BATCH,
+    partitionsConcurrently: e.INGEST_PARTITIONS_CONCURRENTLY,
+    maxWriteMessages: e.INGEST_MAX_WRITE_MESSAGES,
+    stageRetentionMs: e.INGEST_STAGE_RETENTION_MINUTES * 60_000,
     maxEventBytes: e.INGEST_MAX_EVENT_BYTES,
     httpPort: e.HTTP_PORT,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,

@@ -14,8 +14,10 @@ export interface IngestorConfig {
   topics: string[];
   deadLetterTopic: string;
   maxEventBytes: number;
-  /** Messages per warehouse write; a Kafka batch larger than this is written in chunks. */
+  /** Messages per chunk; a Kafka batch larger than this is written in chunks. */
   maxBatchMessages: number;
+  /** Partitions processed at once (kafkajs partitionsConsumedConcurrently); 1 when unset. */
+  partitionsConcurrently?: number;
   /** A lane name for logs and metrics, e.g. live or backfill. */
   lane: string;
 }
@@ -31,7 +33,8 @@ export type PartitionTally = { [K in Outcome | 'consumed']: number };
 export function createIngestor(deps: {
   kafka: Kafka;
   producer: Producer;
-  writer: WarehouseWriter;
+  /** The warehouse writer, or a group commit in front of it (createGroupCommit). */
+  writer: Pick<WarehouseWriter, 'write'>;
   metrics: IngestMetrics;
   tracing: Tracing;
   logger: Logger;
@@ -187,7 +190,7 @@ export function createIngestor(deps: {
     async start(): Promise<void> {
       await consumer.connect();
       await consumer.subscribe({ topics: config.topics, fromBeginning: true });
-      await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: 1, eachBatch });
+      await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: config.partitionsConcurrently ?? 1, eachBatch });
       logger.info({ topics: config.topics }, 'ingest lane started');
     },
     /** Stops fetching, abandons an in-flight retry without committing past it, disconnects. */

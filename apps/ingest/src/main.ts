@@ -12,7 +12,8 @@ import { createKafka } from './kafka';
 import { createLogger } from './logger';
 import { createMetrics } from './metrics';
 import { createEnricher } from './pipeline/enrichment';
-import { createWarehouseWriter } from './pipeline/writer';
+import { createGroupCommit } from './pipeline/group-commit';
+import { createWarehouseWriter, DEFAULT_STAGING } from './pipeline/writer';
 import { preflight } from './preflight';
 import { createTracing } from './tracing';
 
@@ -43,13 +44,21 @@ async function main(): Promise<void> {
 
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
   await producer.connect();
-  const writer = createWarehouseWriter({ warehouse, metrics, logger, enricher: createEnricher({ warehouse }) });
+  // One writer (so one statement per table in flight in this process), and one group
+  // commit per lane, so backfill chunks never join, and never delay, a live write.
+  const writer = createWarehouseWriter({
+    warehouse,
+    metrics,
+    logger,
+    enricher: createEnricher({ warehouse }),
+    staging: { ...DEFAULT_STAGING, retentionMs: env.ingest.stageRetentionMs },
+  });
   const lanes: Record<string, Ingestor> = {};
   for (const lane of env.ingest.lanes) {
     lanes[lane] = createIngestor({
       kafka,
       producer,
-      writer,
+      writer: createGroupCommit(writer, { maxMessages: env.ingest.maxWriteMessages }),
       metrics,
       tracing,
       logger,
@@ -60,6 +69,7 @@ async function main(): Promise<void> {
         deadLetterTopic: topics.deadLetter,
         maxEventBytes: env.ingest.maxEventBytes,
         maxBatchMessages: env.ingest.maxBatchMessages,
+        partitionsConcurrently: env.ingest.partitionsConcurrently,
       },
     });
   }
@@ -79,6 +89,7 @@ async function main(): Promise<void> {
     }, env.ingest.shutdownTimeoutMs);
     await Promise.all(Object.values(lanes).map((lane) => lane.stop()));
     await producer.disconnect().catch(() => undefined);
+    await warehouse.close().catch(() => undefined);
     await http.close();
     await tracing.shutdown();
     clearTimeout(deadline);

@@ -1,6 +1,9 @@
 import { BigQuery, type Query } from '@google-cloud/bigquery';
 import { OAuth2Client } from 'google-auth-library';
 import { z } from 'zod';
+import { createAppender, type CellReader } from './append';
+import { WarehouseError } from './errors';
+import type { TableSpec } from './schema/types';
 import { checkStatement, tableRef, type Param, type ParamType, type SqlFragment, type Statement } from './sql';
 
 /** Where the warehouse is and how to talk to it. */
@@ -11,6 +14,8 @@ export interface WarehouseConfig {
   location: string;
   /** REST base of a local emulator, e.g. http://127.0.0.1:9050. Unset: real BigQuery with Application Default Credentials. */
   emulatorEndpoint?: string;
+  /** host:port of the emulator's gRPC Storage API (Write API appends); set whenever emulatorEndpoint is. */
+  storageEmulatorHost?: string;
   /** A service-account key file; unset: Application Default Credentials. */
   keyFilename?: string;
   /**
@@ -23,6 +28,8 @@ export interface WarehouseConfig {
 }
 
 const EMULATOR_SUFFIX = '/bigquery/v2';
+
+export { WarehouseError, type WarehouseErrorCode } from './errors';
 
 /**
  * Environment variables for the warehouse. Apps include this schema in their own
@@ -44,6 +51,10 @@ export const warehouseEnvironment = z
         message: 'must end in /bigquery/v2, e.g. http://127.0.0.1:9050/bigquery/v2 (the BigQuery client uses it verbatim)',
       })
       .optional(),
+    BIGQUERY_STORAGE_EMULATOR_HOST: z
+      .string()
+      .regex(/^[^:\s/]+:\d+$/, 'must be host:port of the emulator\'s gRPC port, e.g. 127.0.0.1:9060')
+      .optional(),
     BIGQUERY_KEY_FILE: z.string().min(1).optional(),
     BIGQUERY_JOB_CREATION_MODE: z.enum(['JOB_CREATION_OPTIONAL', 'JOB_CREATION_REQUIRED']).default('JOB_CREATION_OPTIONAL'),
     BIGQUERY_QUERY_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
@@ -55,26 +66,14 @@ export const warehouseEnvironment = z
     ...(e.BIGQUERY_EMULATOR_HOST
       ? { emulatorEndpoint: e.BIGQUERY_EMULATOR_HOST.replace(/\/+$/, '').slice(0, -EMULATOR_SUFFIX.length) }
       : {}),
+    // The Storage Write API is gRPC, on its own port: bqemulator's default is 9060 on the REST host.
+    ...(e.BIGQUERY_EMULATOR_HOST
+      ? { storageEmulatorHost: e.BIGQUERY_STORAGE_EMULATOR_HOST ?? `${new URL(e.BIGQUERY_EMULATOR_HOST).hostname}:9060` }
+      : {}),
     ...(e.BIGQUERY_KEY_FILE ? { keyFilename: e.BIGQUERY_KEY_FILE } : {}),
     jobCreationMode: e.BIGQUERY_JOB_CREATION_MODE,
     queryTimeoutMs: e.BIGQUERY_QUERY_TIMEOUT_MS,
   }));
-
-/** Why a warehouse call failed, and whether trying again can help. */
-export type WarehouseErrorCode = 'QUERY_FAILED' | 'NOT_FOUND' | 'TRANSIENT' | 'QUOTA_EXCEEDED' | 'PERMISSION_DENIED';
-
-export class WarehouseError extends Error {
-  constructor(
-    readonly code: WarehouseErrorCode,
-    message: string,
-    /** True when the same call may succeed later (backend errors, rate limits, outages). */
-    readonly retryable: boolean,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = 'WarehouseError';
-  }
-}
 
 export interface QueryOptions {
   /** Overrides the configured short-query mode for this call. */
@@ -97,6 +96,14 @@ export interface Warehouse {
   execute(statement: Statement, options?: QueryOptions): Promise<{ affectedRows: number }>;
   /** Names of the tables in the configured dataset; empty when the dataset does not exist. */
   listTables(): Promise<string[]>;
+  /**
+   * Appends rows to a table through the Storage Write API (Arrow, default stream). At
+   * least once: a retry may land rows twice, so append only to staging tables that are
+   * read back with a deduplicating statement. Cells are read with `valueAt(column, row)`.
+   */
+  appendRows(table: TableSpec, rowCount: number, valueAt: CellReader): Promise<void>;
+  /** Closes the Storage Write API connections, if any were opened. Queries need no closing. */
+  close(): Promise<void>;
   /** The raw client, for libs/bq's own schema management; not reachable through the barrel. */
   readonly [RAW_CLIENT]: BigQuery;
 }
@@ -123,6 +130,8 @@ export function createWarehouse(config: WarehouseConfig): Warehouse {
       : {}),
     ...(config.keyFilename ? { keyFilename: config.keyFilename } : {}),
   });
+
+  const appender = createAppender(config);
 
   async function run(statement: Statement, options: QueryOptions = {}): Promise<{ rows: Row[]; affectedRows: number }> {
     checkStatement(statement);
@@ -175,6 +184,8 @@ export function createWarehouse(config: WarehouseConfig): Warehouse {
         throw classify(err);
       }
     },
+    appendRows: (table, rowCount, valueAt) => appender.appendRows(table, rowCount, valueAt),
+    close: () => appender.close(),
   };
 }
 

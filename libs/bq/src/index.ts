@@ -6,6 +6,8 @@
  */
 export { createWarehouse, warehouseEnvironment, WarehouseError, classify } from './client';
 export type { Warehouse, WarehouseConfig, WarehouseErrorCode, QueryOptions, Row } from './client';
+export { encodeRows, MAX_APPEND_BYTES } from './append';
+export type { CellReader, ArrowPayload } from './append';
 export { migrate, MigrationRefusedError } from './migrate';
 export type { MigrateOptions, MigrationReport } from './migrate';
 export { planMigration, normaliseType } from './schema/plan';
@@ -14,6 +16,7 @@ export {
   WAREHOUSE_TABLES,
   RAW_EVENTS_TABLE,
   DEAD_LETTERS_TABLE,
+  STAGE_TABLE,
   ENTITY_COLUMNS,
   ENRICHMENT_COLUMNS,
   currentTableName,
@@ -33,6 +36,11 @@ export {
   recordedEventsQuery,
   currentVersionsQuery,
   enrichmentStatement,
+  mergeStagedHistoryStatement,
+  mergeStagedCurrentStatement,
+  mergeStagedRawStatement,
+  deleteStagedBeforeStatement,
+  currentVersionsOfTypesQuery,
   latestPerEntity,
   isNewerVersion,
 } from './writes';

@@ -15,8 +15,9 @@ export function createTestWarehouse(prefix: string, env: Readonly<Record<string,
   return createWarehouse(config);
 }
 
-/** Deletes the warehouse's dataset and everything in it. */
+/** Deletes the warehouse's dataset and everything in it, and closes the warehouse's connections. */
 export async function dropTestDataset(warehouse: Warehouse): Promise<void> {
+  await warehouse.close().catch(() => undefined);
   await warehouse[RAW_CLIENT].dataset(warehouse.config.datasetId)
     .delete({ force: true })
     .catch(() => undefined);

@@ -1,9 +1,9 @@
 import { compareEventOrder, type EntityType } from '@phoenix/domain';
 import type { Warehouse } from './client';
 import type { DeadLetterRow, RawEventRow, VersionRow } from './rows';
-import { currentTableName, DEAD_LETTERS_TABLE, historyTableName, RAW_EVENTS_TABLE, WAREHOUSE_TABLES } from './schema/tables';
+import { currentTableName, DEAD_LETTERS_TABLE, historyTableName, RAW_EVENTS_TABLE, STAGE_TABLE, WAREHOUSE_TABLES } from './schema/tables';
 import type { ColumnSpec, TableSpec } from './schema/types';
-import { ident, join, param, sql, type ScalarType, type SqlFragment, type Statement } from './sql';
+import { ident, join, param, paramRef, sql, type Param, type ScalarType, type SqlFragment, type Statement } from './sql';
 
 type StructType = { [field: string]: ScalarType | [ScalarType] };
 
@@ -49,6 +49,18 @@ export function latestPerEntity<T extends VersionRow>(rows: readonly T[]): T[] {
   return [...latest.values()];
 }
 
+/** The source row S is a newer version than the target row T: valid_from, then seq, then event_id. */
+const NEWER = sql`(S.valid_from > T.valid_from
+      OR (S.valid_from = T.valid_from AND IFNULL(S.seq, -1) > IFNULL(T.seq, -1))
+      OR (S.valid_from = T.valid_from AND IFNULL(S.seq, -1) = IFNULL(T.seq, -1) AND S.event_id > T.event_id))`;
+
+/** `col = S.col` for every column but the key. */
+function updatesOf(table: TableSpec): SqlFragment {
+  return join(
+    table.columns.filter((c) => c.name !== 'tenant_id' && c.name !== 'id').map((c) => sql`${ident(c.name)} = S.${ident(c.name)}`),
+  );
+}
+
 /**
  * MERGE into `<entity>_current`: insert unknown entities, replace a row only with a
  * newer version (valid_from, then seq, then event_id — last writer wins). Applying the
@@ -57,12 +69,8 @@ export function latestPerEntity<T extends VersionRow>(rows: readonly T[]): T[] {
  */
 export function upsertCurrentStatement(warehouse: Warehouse, entityType: EntityType, rows: readonly VersionRow[]): Statement {
   const table = spec(currentTableName(entityType));
-  const updates = join(
-    table.columns.filter((c) => c.name !== 'tenant_id' && c.name !== 'id').map((c) => sql`${ident(c.name)} = S.${ident(c.name)}`),
-  );
-  const newer = sql`(S.valid_from > T.valid_from
-      OR (S.valid_from = T.valid_from AND IFNULL(S.seq, -1) > IFNULL(T.seq, -1))
-      OR (S.valid_from = T.valid_from AND IFNULL(S.seq, -1) = IFNULL(T.seq, -1) AND S.event_id > T.event_id))`;
+  const updates = updatesOf(table);
+  const newer = NEWER;
   return {
     sql: sql`MERGE ${warehouse.table(table.name)} AS T
 USING (SELECT r.* FROM UNNEST(@rows) AS r) AS S
@@ -121,6 +129,103 @@ ON T.dead_letter_id = S.dead_letter_id
 WHEN NOT MATCHED THEN ${insertAll(DEAD_LETTERS_TABLE.columns)}`,
     params: { rows: param.structArray(fields, encoded) },
   };
+}
+
+/*
+ * The ingest's staged writes: a batch's rows are appended to STAGE_TABLE under one
+ * batch id (Storage Write API, at least once), then these MERGEs move them into the final
+ * tables. Each source keeps one row per key (QUALIFY), so rows that landed twice change
+ * nothing; each MERGE is as idempotent and order-insensitive as its UNNEST twin above.
+ */
+
+/** `SELECT <columns> FROM ingest_stage WHERE batch_id = @batch …`, one row per key. */
+function stagedSource(
+  warehouse: Warehouse,
+  columns: readonly ColumnSpec[],
+  where: SqlFragment,
+  partitionBy: readonly string[],
+  orderBy: SqlFragment,
+): SqlFragment {
+  return sql`SELECT ${join(columns.map((c) => ident(c.name)))} FROM ${warehouse.table(STAGE_TABLE.name)}
+  WHERE batch_id = @batch${where}
+  QUALIFY ROW_NUMBER() OVER (PARTITION BY ${join(partitionBy.map((c) => ident(c)))} ORDER BY ${orderBy}) = 1`;
+}
+
+/** MERGE a staged batch's versions of one entity type into `<entity>_history` (see appendHistoryStatement). */
+export function mergeStagedHistoryStatement(warehouse: Warehouse, entityType: EntityType, batchId: string): Statement {
+  const table = spec(historyTableName(entityType));
+  const source = stagedSource(warehouse, table.columns, sql` AND entity_type = @entity_type`, ['tenant_id', 'event_id'], sql`staged_at`);
+  return {
+    sql: sql`MERGE ${warehouse.table(table.name)} AS H
+USING (${source}) AS S
+ON H.tenant_id = S.tenant_id AND H.id = S.id AND H.event_id = S.event_id
+WHEN NOT MATCHED THEN ${insertAll(table.columns)}`,
+    params: { batch: param.string(batchId), entity_type: param.string(entityType) },
+  };
+}
+
+/** MERGE a staged batch's applied versions of one entity type into `<entity>_current` (see upsertCurrentStatement). */
+export function mergeStagedCurrentStatement(warehouse: Warehouse, entityType: EntityType, batchId: string): Statement {
+  const table = spec(currentTableName(entityType));
+  const source = stagedSource(
+    warehouse,
+    table.columns,
+    sql` AND entity_type = @entity_type AND to_current`,
+    ['tenant_id', 'id'],
+    sql`valid_from DESC, IFNULL(seq, -1) DESC, event_id DESC`,
+  );
+  return {
+    sql: sql`MERGE ${warehouse.table(table.name)} AS T
+USING (${source}) AS S
+ON T.tenant_id = S.tenant_id AND T.id = S.id
+WHEN MATCHED AND ${NEWER} THEN UPDATE SET ${updatesOf(table)}
+WHEN NOT MATCHED THEN ${insertAll(table.columns)}`,
+    params: { batch: param.string(batchId), entity_type: param.string(entityType) },
+  };
+}
+
+/** MERGE a staged batch into `events_raw` (see insertRawEventsStatement). */
+export function mergeStagedRawStatement(warehouse: Warehouse, batchId: string): Statement {
+  const source = stagedSource(warehouse, RAW_EVENTS_TABLE.columns, sql``, ['tenant_id', 'event_id'], sql`staged_at`);
+  return {
+    sql: sql`MERGE ${warehouse.table(RAW_EVENTS_TABLE.name)} AS T
+USING (${source}) AS S
+ON T.tenant_id = S.tenant_id AND T.event_id = S.event_id
+WHEN NOT MATCHED THEN ${insertAll(RAW_EVENTS_TABLE.columns)}`,
+    params: { batch: param.string(batchId) },
+  };
+}
+
+/**
+ * Deletes staged rows older than `before`. Real BigQuery may refuse DML on rows streamed in
+ * the last half hour or so, so callers keep a retention well above that (the ingest: 2 h).
+ */
+export function deleteStagedBeforeStatement(warehouse: Warehouse, before: Date): Statement {
+  return {
+    sql: sql`DELETE FROM ${warehouse.table(STAGE_TABLE.name)} WHERE staged_at < @before`,
+    params: { before: param.timestamp(before) },
+  };
+}
+
+/**
+ * The current version keys of entities of several types in one statement (a UNION ALL),
+ * rather than one query per type: `ids` maps each entity type to its entity ids.
+ */
+export function currentVersionsOfTypesQuery(warehouse: Warehouse, ids: ReadonlyMap<EntityType, readonly string[]>): Statement {
+  const branches: SqlFragment[] = [];
+  const params: Record<string, Param> = {};
+  let i = 0;
+  for (const [entityType, entityIds] of ids) {
+    const name = `ids_${i}`;
+    const typeName = `type_${i++}`;
+    branches.push(
+      sql`SELECT ${paramRef(typeName)} AS entity_type, tenant_id, id, valid_from, seq, event_id FROM ${warehouse.table(currentTableName(entityType))} WHERE id IN UNNEST(${paramRef(name)})`,
+    );
+    params[name] = param.array('STRING', entityIds);
+    params[typeName] = param.string(entityType);
+  }
+  if (branches.length === 0) throw new TypeError('currentVersionsOfTypesQuery: no entity types');
+  return { sql: join(branches, '\nUNION ALL\n'), params };
 }
 
 /** Which of these event ids Phoenix has already recorded (any tenant; callers match the tenant). */

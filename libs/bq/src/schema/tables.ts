@@ -212,8 +212,47 @@ export const DEAD_LETTERS_TABLE: TableSpec = {
 };
 
 /** Every table Phoenix manages, in creation order. */
+/**
+ * The ingest's staging table: each batch's rows are appended here in one Storage Write
+ * API request (at least once), then MERGEd into events_raw and the entity tables by
+ * `batch_id`. One row per new event carries everything its three target rows need:
+ * the events_raw columns, and the version columns of its entity type (the union over
+ * all types, so one table serves every type; the other types' columns stay NULL).
+ * Rows are removed by the writer's housekeeping once older than the staging retention.
+ */
+export const STAGE_TABLE: TableSpec = {
+  name: 'ingest_stage',
+  description: 'Ingest staging: rows of in-flight batches, read back by batch_id; deleted after the staging retention.',
+  columns: stageColumns(),
+  partitionBy: 'staged_at',
+  clusterBy: ['batch_id'],
+};
+
+function stageColumns(): ColumnSpec[] {
+  const columns: ColumnSpec[] = [
+    col('batch_id', 'STRING', 'The write attempt that staged the row'),
+    col('staged_at', 'TIMESTAMP', 'When it was staged (housekeeping deletes old rows)'),
+    col('to_current', 'BOOL', 'True when the version becomes the current row (classified applied)'),
+  ];
+  const byName = new Map(columns.map((c) => [c.name, c]));
+  const add = (c: ColumnSpec) => {
+    const seen = byName.get(c.name);
+    if (seen && (seen.type !== c.type || (seen.mode === 'REPEATED') !== (c.mode === 'REPEATED')))
+      throw new Error(`staging table: column ${c.name} is ${c.type} in one table and ${seen.type} in another`);
+    if (seen) return;
+    // Staged rows are checked by the target tables' MERGEs; every staging column is NULLABLE.
+    const staged = { ...c, mode: c.mode === 'REPEATED' ? 'REPEATED' : 'NULLABLE' } as const;
+    byName.set(c.name, staged);
+    columns.push(staged);
+  };
+  RAW_EVENTS_TABLE.columns.forEach(add);
+  for (const entityType of ENTITY_TYPES) currentTable(entityType).columns.forEach(add);
+  return columns;
+}
+
 export const WAREHOUSE_TABLES: readonly TableSpec[] = [
   RAW_EVENTS_TABLE,
   DEAD_LETTERS_TABLE,
+  STAGE_TABLE,
   ...ENTITY_TYPES.flatMap((entityType) => [currentTable(entityType), historyTable(entityType)]),
 ];
