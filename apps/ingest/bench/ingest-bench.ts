@@ -196,6 +196,8 @@ async function main(argv: string[]): Promise<number> {
           logger,
           deadLetterTopic,
           ...settings,
+          partitionsConcurrently: env.ingest.partitionsConcurrently,
+          maxWriteMessages: env.ingest.maxWriteMessages,
           onProgress: (consumed, seconds) =>
             say(`(c) ${consumed}/${n} after ${Math.round(seconds)} s, ${Math.round(consumed / seconds)} events/s`),
         },

@@ -9,6 +9,7 @@ import { createMetrics } from '../src/metrics';
 import { classify, type CurrentVersion, type EventOutcome } from '../src/pipeline/classify';
 import { decode, type ConsumedMessage, type Decoded } from '../src/pipeline/decode';
 import { createEnricher } from '../src/pipeline/enrichment';
+import { createGroupCommit } from '../src/pipeline/group-commit';
 import { appliedEvents, buildRows, createWarehouseWriter, type WarehouseWriter } from '../src/pipeline/writer';
 import { createTracing } from '../src/tracing';
 import { createStageTimer, type Measurement, type Meter } from './measure';
@@ -245,6 +246,8 @@ export async function measureEndToEnd(
     deadLetterTopic: string;
     maxEventBytes: number;
     maxBatchMessages: number;
+    partitionsConcurrently: number;
+    maxWriteMessages: number;
     onProgress: (consumed: number, seconds: number) => void;
   },
 ): Promise<EndToEndResult> {
@@ -261,7 +264,7 @@ export async function measureEndToEnd(
   let writerCalls = 0;
   let writeStartedAt: number | null = null;
   // Wrapping the writer only adds a clock read around each call; the lane is unchanged.
-  const writer: WarehouseWriter = {
+  const timedWriter: WarehouseWriter = {
     write: async (batch) => {
       writeStartedAt = performance.now();
       writerCalls++;
@@ -280,7 +283,8 @@ export async function measureEndToEnd(
   const lane = createIngestor({
     kafka,
     producer,
-    writer,
+    // As main.ts composes it: the lane's group commit in front of the writer.
+    writer: createGroupCommit(timedWriter, { maxMessages: deps.maxWriteMessages }),
     metrics,
     tracing: createTracing({ serviceName: 'phoenix-ingest-bench' }),
     logger: deps.logger,
@@ -291,6 +295,7 @@ export async function measureEndToEnd(
       deadLetterTopic: deps.deadLetterTopic,
       maxEventBytes: deps.maxEventBytes,
       maxBatchMessages: deps.maxBatchMessages,
+      partitionsConcurrently: deps.partitionsConcurrently,
     },
   });
 

@@ -1,5 +1,5 @@
 import { ENTITY_SCHEMAS, ENTITY_TYPES } from '@phoenix/domain';
-import { ENTITY_COLUMNS, WAREHOUSE_TABLES, currentTableName, historyTableName } from './tables';
+import { ENTITY_COLUMNS, STAGE_TABLE, WAREHOUSE_TABLES, currentTableName, historyTableName } from './tables';
 
 const snake = (name: string) => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
@@ -12,22 +12,23 @@ describe('warehouse schema', () => {
     expect(ENTITY_COLUMNS[entityType].map((c) => c.name).sort()).toEqual(fields);
   });
 
-  it('declares a current and a history table per entity type, plus raw events and dead letters', () => {
+  it('declares a current and a history table per entity type, plus raw events, dead letters and the ingest staging table', () => {
     const names = WAREHOUSE_TABLES.map((t) => t.name);
-    expect(names).toHaveLength(2 + 2 * ENTITY_TYPES.length);
+    expect(names).toHaveLength(3 + 2 * ENTITY_TYPES.length);
     for (const entityType of ENTITY_TYPES) {
       expect(names).toContain(currentTableName(entityType));
       expect(names).toContain(historyTableName(entityType));
     }
-    expect(names).toEqual(expect.arrayContaining(['events_raw', 'dead_letters']));
+    expect(names).toEqual(expect.arrayContaining(['events_raw', 'dead_letters', 'ingest_stage']));
   });
 
   it.each(WAREHOUSE_TABLES.map((t) => [t.name, t] as const))(
-    '%s is day-partitioned on a time column and clustered by tenant first',
-    (_name, table) => {
+    '%s is day-partitioned on a time column and clustered by what its readers filter on first',
+    (name, table) => {
       const partition = table.columns.find((c) => c.name === table.partitionBy);
       expect(partition && ['TIMESTAMP', 'DATE'].includes(partition.type)).toBe(true);
-      expect(table.clusterBy[0]).toBe('tenant_id');
+      // Tenant first everywhere, except the staging table, which is only read by batch.
+      expect(table.clusterBy[0]).toBe(name === STAGE_TABLE.name ? 'batch_id' : 'tenant_id');
       expect(table.clusterBy.length).toBeLessThanOrEqual(4);
       expect(new Set(table.columns.map((c) => c.name)).size).toBe(table.columns.length);
     },
