@@ -159,10 +159,26 @@ async function main(argv: string[]): Promise<number> {
     // are interleaved so that a neighbour's burst of load hits both sides alike.
     for (let round = 0; round <= options.rounds; round++) {
       const label = round === 0 ? 'warm-up' : `round ${round}`;
-      const a = await measureRawConsumption({ kafka, topic, groupId: group(`a${round}`), expected: n, meter, timeoutMs });
+      const a = await measureRawConsumption({
+        kafka,
+        topic,
+        groupId: group(`a${round}`),
+        expected: n,
+        meter,
+        timeoutMs,
+        fetchMaxBytesPerPartition: env.ingest.fetchMaxBytesPerPartition,
+      });
       say(`${label}: (a) ${a.eventsPerSecond} events/s, ${a.cpuUsPerEvent} µs CPU/event`);
       const b = await measurePipelineCpu(
-        { kafka, topic, groupId: group(`b${round}`), expected: n, meter, timeoutMs },
+        {
+          kafka,
+          topic,
+          groupId: group(`b${round}`),
+          expected: n,
+          meter,
+          timeoutMs,
+          fetchMaxBytesPerPartition: env.ingest.fetchMaxBytesPerPartition,
+        },
         { warehouse, referenceEvents: workload.referenceEvents, ...settings },
       );
       say(`${label}: (b) ${b.eventsPerSecond} events/s, ${b.cpuUsPerEvent} µs CPU/event`);
@@ -179,7 +195,15 @@ async function main(argv: string[]): Promise<number> {
       say('profiling an extra round of (b)');
       const profiler = await startProfile();
       await measurePipelineCpu(
-        { kafka, topic, groupId: group('b-profiled'), expected: n, meter, timeoutMs },
+        {
+          kafka,
+          topic,
+          groupId: group('b-profiled'),
+          expected: n,
+          meter,
+          timeoutMs,
+          fetchMaxBytesPerPartition: env.ingest.fetchMaxBytesPerPartition,
+        },
         { warehouse, referenceEvents: workload.referenceEvents, ...settings },
       );
       profiles.b = await saveProfile(await profiler.stop(), profileFile('b'), process.cwd());
@@ -190,7 +214,15 @@ async function main(argv: string[]): Promise<number> {
       say(`(c) end to end into dataset ${warehouse.config.datasetId}, budget ${options.e2eTimeoutSeconds} s`);
       const profiler = values.profile ? await startProfile() : null;
       c = await measureEndToEnd(
-        { kafka, topic, groupId: group('c'), expected: n, meter, timeoutMs: options.e2eTimeoutSeconds * 1000 },
+        {
+          kafka,
+          topic,
+          groupId: group('c'),
+          expected: n,
+          meter,
+          timeoutMs: options.e2eTimeoutSeconds * 1000,
+          fetchMaxBytesPerPartition: env.ingest.fetchMaxBytesPerPartition,
+        },
         {
           warehouse,
           logger,

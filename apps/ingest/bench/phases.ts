@@ -4,7 +4,7 @@ import type { EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import type { Logger } from 'pino';
 import { type QueryOptions, type Row, type Statement, type Warehouse } from '@phoenix/bq';
 import type { DomainEvent } from '@phoenix/domain';
-import { createIngestor, type PartitionTally } from '../src/ingestor';
+import { createIngestor, laneConsumerSettings, type PartitionTally } from '../src/ingestor';
 import { createMetrics } from '../src/metrics';
 import { classify, type CurrentVersion, type EventOutcome } from '../src/pipeline/classify';
 import { decode, type ConsumedMessage, type Decoded } from '../src/pipeline/decode';
@@ -23,10 +23,6 @@ import { createStageTimer, type Measurement, type Meter } from './measure';
  * coordination is outside all three, and stops it when the last event is processed.
  */
 
-// The ingest lane's consumer settings (apps/ingest/src/ingestor.ts), so fetch sizes and
-// wait times are the same in every phase.
-const CONSUMER_SETTINGS = { sessionTimeout: 30_000, heartbeatInterval: 3_000, maxWaitTimeInMs: 250, allowAutoTopicCreation: false };
-
 interface ConsumeTarget {
   kafka: Kafka;
   topic: string;
@@ -34,12 +30,14 @@ interface ConsumeTarget {
   expected: number;
   meter: Meter;
   timeoutMs: number;
+  /** The lane's fetch size (INGEST_FETCH_MAX_BYTES_PER_PARTITION): every phase fetches as the lane does. */
+  fetchMaxBytesPerPartition: number;
 }
 
 /** Consumes the whole topic with a fresh group, calling `handle` per batch; measures from join to the last message. */
 async function consumeAll(target: ConsumeTarget, handle: (payload: EachBatchPayload) => Promise<void> | void): Promise<Measurement> {
   const { kafka, topic, groupId, expected, meter } = target;
-  const consumer = kafka.consumer({ groupId, ...CONSUMER_SETTINGS });
+  const consumer = kafka.consumer({ groupId, ...laneConsumerSettings(target) });
   let seen = 0;
   let finish: () => void = () => undefined;
   const done = new Promise<void>((resolve) => (finish = resolve));
@@ -296,6 +294,7 @@ export async function measureEndToEnd(
       maxEventBytes: deps.maxEventBytes,
       maxBatchMessages: deps.maxBatchMessages,
       partitionsConcurrently: deps.partitionsConcurrently,
+      fetchMaxBytesPerPartition: target.fetchMaxBytesPerPartition,
     },
   });
 
@@ -350,14 +349,20 @@ async function writeTimes(metrics: ReturnType<typeof createMetrics>): Promise<Re
   const out: Record<string, StatementTime> = {};
   for (const v of (await metrics.writeSeconds.get()).values) {
     const table = String(v.labels['table']);
+    // Reads are timed by timedReads, statement by statement.
+    if (v.labels['kind'] === 'read') continue;
     const group =
-      v.labels['kind'] === 'enrich'
-        ? 'MERGE enrichment (booking tables)'
-        : table.endsWith('_history')
-          ? 'MERGE <entity>_history'
-          : table.endsWith('_current')
-            ? 'MERGE <entity>_current'
-            : `MERGE ${table}`;
+      v.labels['kind'] === 'append'
+        ? `APPEND ${table} (Storage Write API)`
+        : v.labels['kind'] === 'housekeeping'
+          ? `DELETE ${table} (housekeeping)`
+          : v.labels['kind'] === 'enrich'
+            ? 'MERGE enrichment (booking tables)'
+            : table.endsWith('_history')
+              ? 'MERGE <entity>_history'
+              : table.endsWith('_current')
+                ? 'MERGE <entity>_current'
+                : `MERGE ${table}`;
     const entry = (out[group] ??= { statements: 0, seconds: 0 });
     if (v.metricName?.endsWith('_sum')) entry.seconds += v.value;
     else if (v.metricName?.endsWith('_count')) entry.statements += v.value;
@@ -387,6 +392,7 @@ function timedReads(inner: Warehouse): { warehouse: Warehouse; times: () => Reco
 function readGroup(statement: Statement): string {
   const text = statement.sql.text;
   if (/^SELECT \*/.test(text)) return 'SELECT reference rows (enrichment misses)';
+  if (text.includes("'recorded' AS kind")) return 'SELECT recorded ids + current versions (one UNION ALL)';
   if (/\.events_raw`/.test(text)) return 'SELECT recorded event ids (events_raw)';
   return 'SELECT current versions (<entity>_current)';
 }

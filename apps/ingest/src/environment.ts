@@ -71,6 +71,13 @@ const ingestEnvironment = z
     INGEST_MAX_BATCH: z.coerce.number().int().min(1).max(50_000).default(5_000),
     // Partitions of one lane processed at once; their chunks share writes (group commit).
     INGEST_PARTITIONS_CONCURRENTLY: z.coerce.number().int().min(1).max(64).default(4),
+    // Bytes one fetch brings per partition; with INGEST_MAX_BATCH, what sizes a write.
+    INGEST_FETCH_MAX_BYTES_PER_PARTITION: z.coerce
+      .number()
+      .int()
+      .min(65_536)
+      .max(256 * 1024 * 1024)
+      .default(8 * 1024 * 1024),
     // Upper bound of one group-committed write, in messages.
     INGEST_MAX_WRITE_MESSAGES: z.coerce.number().int().min(1).max(200_000).default(20_000),
     // Staged rows are deleted after this; keep it above real BigQuery's ~30 minute window
@@ -91,6 +98,7 @@ const ingestEnvironment = z
     lanes: [...new Set(e.INGEST_LANES)],
     maxBatchMessages: e.INGEST_MAX_BATCH,
     partitionsConcurrently: e.INGEST_PARTITIONS_CONCURRENTLY,
+    fetchMaxBytesPerPartition: e.INGEST_FETCH_MAX_BYTES_PER_PARTITION,
     maxWriteMessages: e.INGEST_MAX_WRITE_MESSAGES,
     stageRetentionMs: e.INGEST_STAGE_RETENTION_MINUTES * 60_000,
     maxEventBytes: e.INGEST_MAX_EVENT_BYTES,

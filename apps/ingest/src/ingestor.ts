@@ -18,8 +18,27 @@ export interface IngestorConfig {
   maxBatchMessages: number;
   /** Partitions processed at once (kafkajs partitionsConsumedConcurrently); 1 when unset. */
   partitionsConcurrently?: number;
+  /** Most bytes one fetch returns per partition (kafkajs maxBytesPerPartition); 1 MiB when unset. */
+  fetchMaxBytesPerPartition?: number;
   /** A lane name for logs and metrics, e.g. live or backfill. */
   lane: string;
+}
+
+/** The kafkajs consumer settings of a lane (also used by tools/bench/ingest, so every phase fetches alike). */
+export function laneConsumerSettings(config: Pick<IngestorConfig, 'fetchMaxBytesPerPartition'>) {
+  const perPartition = config.fetchMaxBytesPerPartition ?? 1024 * 1024;
+  return {
+    // A long warehouse outage must not cost the group membership: heartbeats keep going
+    // while a write is retried, and the session timeout covers a stuck heartbeat.
+    sessionTimeout: 30_000,
+    heartbeatInterval: 3_000,
+    maxWaitTimeInMs: 250,
+    // Big fetches make big writes: a write costs the warehouse about the same number of
+    // statements whatever its size (docs/benchmarks.md).
+    maxBytesPerPartition: perPartition,
+    maxBytes: Math.max(10 * 1024 * 1024, 8 * perPartition),
+    allowAutoTopicCreation: false,
+  };
 }
 
 export type PartitionTally = { [K in Outcome | 'consumed']: number };
@@ -42,15 +61,7 @@ export function createIngestor(deps: {
 }) {
   const { kafka, producer, writer, metrics, tracing, config } = deps;
   const logger = deps.logger.child({ lane: config.lane, groupId: config.groupId });
-  const consumer: Consumer = kafka.consumer({
-    groupId: config.groupId,
-    // A long warehouse outage must not cost the group membership: heartbeats keep going
-    // while a write is retried, and the session timeout covers a stuck heartbeat.
-    sessionTimeout: 30_000,
-    heartbeatInterval: 3_000,
-    maxWaitTimeInMs: 250,
-    allowAutoTopicCreation: false,
-  });
+  const consumer: Consumer = kafka.consumer({ groupId: config.groupId, ...laneConsumerSettings(config) });
   const stopping = new AbortController();
   const tallies = new Map<string, PartitionTally>();
   let assigned = 0;
@@ -190,7 +201,12 @@ export function createIngestor(deps: {
     async start(): Promise<void> {
       await consumer.connect();
       await consumer.subscribe({ topics: config.topics, fromBeginning: true });
-      await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: config.partitionsConcurrently ?? 1, eachBatch });
+      await consumer.run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently: config.partitionsConcurrently ?? 1,
+        eachBatch,
+      });
       logger.info({ topics: config.topics }, 'ingest lane started');
     },
     /** Stops fetching, abandons an in-flight retry without committing past it, disconnects. */

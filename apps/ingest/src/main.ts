@@ -70,6 +70,7 @@ async function main(): Promise<void> {
         maxEventBytes: env.ingest.maxEventBytes,
         maxBatchMessages: env.ingest.maxBatchMessages,
         partitionsConcurrently: env.ingest.partitionsConcurrently,
+        fetchMaxBytesPerPartition: env.ingest.fetchMaxBytesPerPartition,
       },
     });
   }

@@ -21,7 +21,16 @@ const TABLE: TableSpec = {
 };
 
 const ROWS: Record<string, unknown>[] = [
-  { s: 'é ✓', n: 9_007_199_254_740_993n, f: 1.5, b: true, ts: '2026-11-26T01:02:03.456Z', d: '2026-02-28', j: { a: [1] }, tags: ['x', 'y'] },
+  {
+    s: 'é ✓',
+    n: 9_007_199_254_740_993n,
+    f: 1.5,
+    b: true,
+    ts: '2026-11-26T01:02:03.456Z',
+    d: '2026-02-28',
+    j: { a: [1] },
+    tags: ['x', 'y'],
+  },
   { s: null, n: 7, f: null, b: false, ts: new Date('2026-01-01T00:00:00Z'), d: null, j: '"text"', tags: [] },
   { s: '', n: null, f: 0, b: null, ts: null, d: '1970-01-01', j: null, tags: null },
 ];
@@ -71,7 +80,11 @@ describe('encodeRows (Storage Write API, Arrow)', () => {
   it('encodes the staging table (the union of every entity type) without a type clash', () => {
     expect(STAGE_TABLE.columns.filter((c) => c.name === 'features')).toHaveLength(1);
     const payloads = encodeRows(STAGE_TABLE, 0, 1, (c) => (c === 'batch_id' ? 'b' : null));
-    expect(decode(payloads[0] as never).getChild('batch_id')?.get(0)).toBe('b');
+    expect(
+      decode(payloads[0] as never)
+        .getChild('batch_id')
+        ?.get(0),
+    ).toBe('b');
   });
 });
 

@@ -136,8 +136,15 @@ function splitStream(stream: Uint8Array, rows: number): ArrowPayload {
   const view = new DataView(stream.buffer, stream.byteOffset, stream.byteLength);
   if (view.getUint32(0, true) !== 0xffffffff) throw new Error('Arrow IPC stream without a continuation marker');
   const schemaEnd = 8 + view.getInt32(4, true);
-  const endsWithEos = stream.byteLength >= schemaEnd + 8 && view.getUint32(stream.byteLength - 8, true) === 0xffffffff && view.getInt32(stream.byteLength - 4, true) === 0;
-  return { schema: stream.subarray(0, schemaEnd), recordBatch: stream.subarray(schemaEnd, endsWithEos ? stream.byteLength - 8 : stream.byteLength), rows };
+  const endsWithEos =
+    stream.byteLength >= schemaEnd + 8 &&
+    view.getUint32(stream.byteLength - 8, true) === 0xffffffff &&
+    view.getInt32(stream.byteLength - 4, true) === 0;
+  return {
+    schema: stream.subarray(0, schemaEnd),
+    recordBatch: stream.subarray(schemaEnd, endsWithEos ? stream.byteLength - 8 : stream.byteLength),
+    rows,
+  };
 }
 
 /** gRPC status codes (google.rpc.Code) that a later attempt can get past. */
@@ -242,10 +249,14 @@ export function createAppender(config: WarehouseConfig) {
         );
       });
       const response = await Promise.race([pending.getResult(), timeout]);
-      if (response.error && response.error.code) throw Object.assign(new Error(response.error.message ?? 'append refused'), { code: response.error.code });
+      if (response.error && response.error.code)
+        throw Object.assign(new Error(response.error.message ?? 'append refused'), { code: response.error.code });
       if (response.rowErrors && response.rowErrors.length > 0) {
         const first = response.rowErrors[0];
-        throw Object.assign(new Error(`${response.rowErrors.length} row(s) refused; row ${String(first?.index)}: ${first?.message ?? ''}`), { code: 3 });
+        throw Object.assign(
+          new Error(`${response.rowErrors.length} row(s) refused; row ${String(first?.index)}: ${first?.message ?? ''}`),
+          { code: 3 },
+        );
       }
     } catch (err) {
       drop(table);

@@ -53,7 +53,7 @@ export const warehouseEnvironment = z
       .optional(),
     BIGQUERY_STORAGE_EMULATOR_HOST: z
       .string()
-      .regex(/^[^:\s/]+:\d+$/, 'must be host:port of the emulator\'s gRPC port, e.g. 127.0.0.1:9060')
+      .regex(/^[^:\s/]+:\d+$/, "must be host:port of the emulator's gRPC port, e.g. 127.0.0.1:9060")
       .optional(),
     BIGQUERY_KEY_FILE: z.string().min(1).optional(),
     BIGQUERY_JOB_CREATION_MODE: z.enum(['JOB_CREATION_OPTIONAL', 'JOB_CREATION_REQUIRED']).default('JOB_CREATION_OPTIONAL'),

@@ -10,7 +10,12 @@ import { createTestWarehouse, dropTestDataset } from '../src/testing';
 describe('appendRows against the emulator', () => {
   let warehouse: Warehouse;
   const count = async (where = sql`TRUE`) =>
-    (await warehouse.query<{ n: number }>({ sql: sql`SELECT COUNT(*) AS n FROM ${warehouse.table(STAGE_TABLE.name)} WHERE ${where}`, params: {} }))[0]?.n;
+    (
+      await warehouse.query<{ n: number }>({
+        sql: sql`SELECT COUNT(*) AS n FROM ${warehouse.table(STAGE_TABLE.name)} WHERE ${where}`,
+        params: {},
+      })
+    )[0]?.n;
 
   beforeAll(async () => {
     warehouse = createTestWarehouse('it_append', process.env);

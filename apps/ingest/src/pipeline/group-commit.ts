@@ -16,7 +16,10 @@ interface Waiting {
  * in order; if the shared write fails, every caller in it gets the error and retries,
  * and the retries group again. Nothing is acknowledged before the write that holds it.
  */
-export function createGroupCommit(writer: Pick<WarehouseWriter, 'write'>, options: { maxMessages: number }): Pick<WarehouseWriter, 'write'> {
+export function createGroupCommit(
+  writer: Pick<WarehouseWriter, 'write'>,
+  options: { maxMessages: number },
+): Pick<WarehouseWriter, 'write'> {
   const queue: Waiting[] = [];
   let draining = false;
 

@@ -3,7 +3,6 @@ import type { Logger } from 'pino';
 import type { DomainEvent, EntityType } from '@phoenix/domain';
 import {
   currentTableName,
-  currentVersionsOfTypesQuery,
   deadLetterRow,
   deleteStagedBeforeStatement,
   historyTableName,
@@ -13,7 +12,6 @@ import {
   mergeStagedRawStatement,
   RAW_EVENTS_TABLE,
   rawEventRow,
-  recordedEventsQuery,
   STAGE_TABLE,
   versionRow,
   type CellReader,
@@ -21,6 +19,8 @@ import {
   type Statement,
   type VersionRow,
   type Warehouse,
+  type WriteStateRow,
+  writeStateQuery,
 } from '@phoenix/bq';
 import type { IngestMetrics } from '../metrics';
 import { classify, entityKey, eventKey, type CurrentVersion, type EventOutcome } from './classify';
@@ -50,7 +50,7 @@ export const DEFAULT_STAGING: StagingOptions = { retentionMs: 2 * 60 * 60_000, i
  * rebalance or a retry — changes nothing:
  *  1. dead letters → `dead_letters` (keyed by topic/partition/offset);
  *  2. read which events are already recorded and the current version of each entity
- *     (two queries, whatever the entity types), and classify every event
+ *     (one query, whatever the entity types), and classify every event
  *     (applied / duplicate / superseded);
  *  3. stage: every new event's rows → `ingest_stage` under a fresh batch id, in one
  *     Storage Write API append (at least once; the MERGEs below keep one row per key);
@@ -96,31 +96,26 @@ export function createWarehouseWriter(deps: {
   const run = (table: string, kind: string, statement: Statement) =>
     timed(table, kind, () => onTable(table, () => warehouse.execute(statement, { labels: { component: 'ingest' } })));
 
-  async function readRecorded(events: readonly DomainEvent[]): Promise<Set<string>> {
-    if (events.length === 0) return new Set();
-    const rows = await timed(RAW_EVENTS_TABLE.name, 'read', () =>
-      warehouse.query<{ tenant_id: string; event_id: string }>(recordedEventsQuery(warehouse, [...new Set(events.map((e) => e.id))])),
-    );
-    return new Set(rows.map((r) => eventKey(r.tenant_id, r.event_id)));
-  }
-
-  async function readCurrent(events: readonly DomainEvent[]): Promise<Map<string, CurrentVersion>> {
+  /** Which events are already recorded, and the current version of each entity: one statement. */
+  async function readState(events: readonly DomainEvent[]): Promise<{ recorded: Set<string>; current: Map<string, CurrentVersion> }> {
+    const recorded = new Set<string>();
     const current = new Map<string, CurrentVersion>();
-    if (events.length === 0) return current;
+    if (events.length === 0) return { recorded, current };
     const ids = new Map<EntityType, Set<string>>();
     for (const e of events) {
       let of = ids.get(e.entityType);
       if (!of) ids.set(e.entityType, (of = new Set()));
       of.add(e.entityId);
     }
-    const rows = await timed('current', 'read', () =>
-      warehouse.query<{ entity_type: string; tenant_id: string; id: string; valid_from: string; seq: number | null; event_id: string }>(
-        currentVersionsOfTypesQuery(warehouse, new Map([...ids].map(([type, set]) => [type, [...set]]))),
-      ),
+    const eventIds = [...new Set(events.map((e) => e.id))];
+    const rows = await timed('events_raw+current', 'read', () =>
+      warehouse.query<WriteStateRow>(writeStateQuery(warehouse, eventIds, new Map([...ids].map(([type, set]) => [type, [...set]])))),
     );
-    for (const r of rows)
-      current.set(entityKey(r.tenant_id, r.entity_type, r.id), { timeMs: Date.parse(r.valid_from), seq: r.seq, id: r.event_id });
-    return current;
+    for (const r of rows) {
+      if (r.kind === 'recorded') recorded.add(eventKey(r.tenant_id, r.event_id));
+      else current.set(entityKey(r.tenant_id, r.kind, r.id), { timeMs: Date.parse(r.valid_from as string), seq: r.seq, id: r.event_id });
+    }
+    return { recorded, current };
   }
 
   /** Deletes staged rows past the retention, at most once per interval; a failure only waits for the next turn. */
@@ -129,7 +124,11 @@ export function createWarehouseWriter(deps: {
     if (now < nextHousekeeping) return;
     nextHousekeeping = now + staging.intervalMs;
     try {
-      const { affectedRows } = await run(STAGE_TABLE.name, 'housekeeping', deleteStagedBeforeStatement(warehouse, new Date(now - staging.retentionMs)));
+      const { affectedRows } = await run(
+        STAGE_TABLE.name,
+        'housekeeping',
+        deleteStagedBeforeStatement(warehouse, new Date(now - staging.retentionMs)),
+      );
       if (affectedRows > 0) logger.info({ deleted: affectedRows, retentionMs: staging.retentionMs }, 'deleted old staged rows');
     } catch (err) {
       logger.warn({ err }, 'staging housekeeping failed; next attempt in one interval');
@@ -158,7 +157,7 @@ export function createWarehouseWriter(deps: {
       await run('dead_letters', 'merge', insertDeadLettersStatement(warehouse, rows));
     }
 
-    const [recorded, current] = [await readRecorded(events), await readCurrent(events)];
+    const { recorded, current } = await readState(events);
     const outcomes = classify(events, recorded, current);
     const applied = appliedEvents(events, outcomes);
 
