@@ -29,6 +29,7 @@
 #                               persistent DuckDB file <dir>/bigquery/db/bqemulator.duckdb)
 #   PHOENIX_BQ_LOG_LEVEL        trace|debug|info|warning|error (default info)
 #   PHOENIX_BQ_PYTHON           python used to create the venv (default python3, >= 3.11)
+#   PHOENIX_BQ_PARSE_CACHE      0 = parse every statement afresh (default 1, see bigquery/launch.py)
 #   PHOENIX_BQ_TIME_TRAVEL      1 = keep bqemulator's time-travel snapshots (a copy of the whole
 #                               table after every write; default 0: off, see bigquery/launch.py)
 set -euo pipefail

@@ -65,12 +65,11 @@ const ingestEnvironment = z
     INGEST_LANES: envList()
       .pipe(z.array(z.enum(LANES, { message: 'each lane must be live or backfill' })).min(1, 'run at least one lane'))
       .default(['live', 'backfill']),
-    // Messages per chunk of a Kafka batch. Rows travel by the Storage Write API and
-    // statements only name a batch id, so a write's size is bounded by the append's 10 MB
-    // request limit (split automatically), not by query size.
-    INGEST_MAX_BATCH: z.coerce.number().int().min(1).max(50_000).default(5_000),
+    // Messages per chunk of a Kafka batch: the unit of decoding and of offset commits.
+    // All chunks of a fetch go to the lane's group commit at once, so writes are bigger.
+    INGEST_MAX_BATCH: z.coerce.number().int().min(1).max(50_000).default(1_000),
     // Partitions of one lane processed at once; their chunks share writes (group commit).
-    INGEST_PARTITIONS_CONCURRENTLY: z.coerce.number().int().min(1).max(64).default(4),
+    INGEST_PARTITIONS_CONCURRENTLY: z.coerce.number().int().min(1).max(64).default(6),
     // Bytes one fetch brings per partition; with INGEST_MAX_BATCH, what sizes a write.
     INGEST_FETCH_MAX_BYTES_PER_PARTITION: z.coerce
       .number()

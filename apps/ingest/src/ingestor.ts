@@ -172,29 +172,45 @@ export function createIngestor(deps: {
   async function eachBatch({ batch, heartbeat, isRunning, isStale, resolveOffset }: EachBatchPayload): Promise<void> {
     const endTimer = metrics.batchSeconds.startTimer({ topic: batch.topic });
     const receivedAt = new Date().toISOString();
+    const chunks: ConsumedMessage[][] = [];
     for (let start = 0; start < batch.messages.length; start += config.maxBatchMessages) {
-      if (!isRunning() || isStale() || stopping.signal.aborted) break;
-      const chunk = batch.messages.slice(start, start + config.maxBatchMessages).map((m): ConsumedMessage => ({
-        topic: batch.topic,
-        partition: batch.partition,
-        offset: m.offset,
-        key: m.key,
-        value: m.value,
-        headers: m.headers,
-        receivedAt,
-      }));
-      await processChunk(chunk, heartbeat);
-      const last = chunk[chunk.length - 1] as ConsumedMessage;
-      resolveOffset(last.offset);
-      await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() }]);
-      metrics.batchSize.observe(chunk.length);
-      metrics.lag.set(
-        { topic: batch.topic, partition: String(batch.partition) },
-        Math.max(0, Number(batch.highWatermark) - Number(last.offset) - 1),
+      chunks.push(
+        batch.messages.slice(start, start + config.maxBatchMessages).map((m): ConsumedMessage => ({
+          topic: batch.topic,
+          partition: batch.partition,
+          offset: m.offset,
+          key: m.key,
+          value: m.value,
+          headers: m.headers,
+          receivedAt,
+        })),
       );
-      await heartbeat();
     }
-    endTimer();
+    // Every chunk goes to the lane's writer at once, so one partition's fetch can fill a
+    // group-committed write whatever the chunk size. Offsets are still committed strictly
+    // in order, each only after its own chunk (and every earlier one) is written.
+    const written = chunks.map((chunk) => processChunk(chunk, heartbeat));
+    for (const w of written) w.catch(() => undefined); // each is awaited below, in order
+    try {
+      for (let i = 0; i < chunks.length; i++) {
+        await written[i];
+        if (!isRunning() || isStale() || stopping.signal.aborted) break;
+        const chunk = chunks[i] as ConsumedMessage[];
+        const last = chunk[chunk.length - 1] as ConsumedMessage;
+        resolveOffset(last.offset);
+        await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() }]);
+        metrics.batchSize.observe(chunk.length);
+        metrics.lag.set(
+          { topic: batch.topic, partition: String(batch.partition) },
+          Math.max(0, Number(batch.highWatermark) - Number(last.offset) - 1),
+        );
+        await heartbeat();
+      }
+    } finally {
+      // Whatever happened, leave no write of this batch running behind the next one.
+      await Promise.allSettled(written);
+      endTimer();
+    }
   }
 
   return {

@@ -18,12 +18,47 @@
    now hands the catalog lookup and the append itself to the event loop and waits for
    them, under the engine's own write lock, so DuckDB sees one thread as it expects.
 
-Everything else is bqemulator unchanged. See NOTES.md ("Time travel", "Storage Write API").
+3. `sqlglot.parse_one` remembers its last 512 answers. bqemulator parses the text of
+   every statement about ten times (classification, snapshot and DDL detection, table
+   rewriting, translation), and the ingest sends the same statement texts again and
+   again with new parameters: parsing was half of the emulator's busy time in
+   tools/bench/ingest (py-spy, 2026-11-26). Each caller gets its own copy of the
+   tree (callers transform trees in place), so answers are exactly what parsing gives.
+
+Everything else is bqemulator unchanged. See NOTES.md ("Time travel", "Storage Write
+API", "Parsing").
 """
 
 import asyncio
+import collections
 import os
 import sys
+
+import sqlglot
+
+_parsed = collections.OrderedDict()
+_parse_one = sqlglot.parse_one
+
+
+def _cached_parse_one(sql, read=None, dialect=None, into=None, **opts):
+    try:
+        key = (sql, read, dialect, into, tuple(sorted(opts.items())))
+        hash(key)
+    except TypeError:  # an unhashable option: parse as usual
+        return _parse_one(sql, read=read, dialect=dialect, into=into, **opts)
+    tree = _parsed.get(key)
+    if tree is None:
+        tree = _parse_one(sql, read=read, dialect=dialect, into=into, **opts)
+        _parsed[key] = tree
+        if len(_parsed) > 512:
+            _parsed.popitem(last=False)
+    else:
+        _parsed.move_to_end(key)
+    return tree.copy()
+
+
+if os.environ.get("PHOENIX_BQ_PARSE_CACHE", "1") != "0":
+    sqlglot.parse_one = _cached_parse_one
 
 from bqemulator import server as emulator_server
 from bqemulator.cli import main
