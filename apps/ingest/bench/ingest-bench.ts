@@ -35,7 +35,7 @@ ingest lane end to end into the emulator, on one generated topic. See docs/bench
   --tenants <n>            tenants in the generated stream (default 8)
   --seed <n>               generator seed (default 3)
   --partitions <n>         partitions of the benchmark topic (default 6)
-  --rounds <n>             rounds of (a) and (b), reported as the median (default 3), after one
+  --rounds <n>             rounds of (a) and (b), reported as the median (default 5), after one
                            unreported warm-up round of each (JIT, connections)
   --e2e-timeout <seconds>  time budget of (c); the rate is then over what was consumed (default 180)
   --skip-e2e               measure (a) and (b) only
@@ -89,7 +89,7 @@ async function main(argv: string[]): Promise<number> {
     tenants: positiveInteger('tenants', values.tenants, 8),
     seed: positiveInteger('seed', values.seed, 3),
     partitions: positiveInteger('partitions', values.partitions, 6),
-    rounds: positiveInteger('rounds', values.rounds, 3),
+    rounds: positiveInteger('rounds', values.rounds, 5),
     e2eTimeoutSeconds: positiveInteger('e2e-timeout', values['e2e-timeout'], 180),
   };
   const logLevel = values['log-level'] ?? 'warn';
