@@ -17,6 +17,7 @@ const TABLE: TableSpec = {
     col('d', 'DATE', ''),
     col('j', 'JSON', ''),
     col('tags', 'STRING', '', 'REPEATED'),
+    col('bin', 'BYTES', ''),
   ],
 };
 
@@ -30,6 +31,7 @@ const ROWS: Record<string, unknown>[] = [
     d: '2026-02-28',
     j: { a: [1] },
     tags: ['x', 'y'],
+    bin: new Uint8Array([0, 255, 7]),
   },
   { s: null, n: 7, f: null, b: false, ts: new Date('2026-01-01T00:00:00Z'), d: null, j: '"text"', tags: [] },
   { s: '', n: null, f: 0, b: null, ts: null, d: '1970-01-01', j: null, tags: null },
@@ -54,6 +56,9 @@ describe('encodeRows (Storage Write API, Arrow)', () => {
     expect(rows[0].ts).toBe(Date.parse('2026-11-26T01:02:03.456Z'));
     expect(rows[0].d).toBe(Date.parse('2026-02-28T00:00:00Z')); // DateDay reads back as epoch ms
     expect([...rows[0].tags]).toEqual(['x', 'y']);
+    const bin = table.getChild('bin');
+    expect(Buffer.from(bin?.get(0) as Uint8Array).toString('hex')).toBe('00ff07');
+    expect(bin?.get(1)).toBeNull();
     expect(rows[1]).toMatchObject({ s: null, n: 7n, f: null, b: false, d: null, j: '"text"' });
     expect(rows[1].ts).toBe(Date.parse('2026-01-01T00:00:00Z'));
     expect([...rows[1].tags]).toEqual([]);
