@@ -33,8 +33,6 @@ export {
   appendHistoryStatement,
   insertRawEventsStatement,
   insertDeadLettersStatement,
-  recordedEventsQuery,
-  currentVersionsQuery,
   enrichmentStatement,
   mergeStagedHistoryStatement,
   mergeStagedCurrentStatement,

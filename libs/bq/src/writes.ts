@@ -259,22 +259,6 @@ export function writeStateQuery(
   return { sql: join(branches, '\nUNION ALL\n'), params };
 }
 
-/** Which of these event ids Phoenix has already recorded (any tenant; callers match the tenant). */
-export function recordedEventsQuery(warehouse: Warehouse, eventIds: readonly string[]): Statement {
-  return {
-    sql: sql`SELECT tenant_id, event_id FROM ${warehouse.table(RAW_EVENTS_TABLE.name)} WHERE event_id IN UNNEST(@ids)`,
-    params: { ids: param.array('STRING', eventIds) },
-  };
-}
-
-/** The version keys of the current rows of these entities (any tenant; callers match the tenant). */
-export function currentVersionsQuery(warehouse: Warehouse, entityType: EntityType, ids: readonly string[]): Statement {
-  return {
-    sql: sql`SELECT tenant_id, id, valid_from, seq, event_id, deleted FROM ${warehouse.table(currentTableName(entityType))} WHERE id IN UNNEST(@ids)`,
-    params: { ids: param.array('STRING', ids) },
-  };
-}
-
 /**
  * Recomputes the enrichment columns of a booking/visit current table from the current
  * reference tables, for the rows that reference a changed desk, room, floor, building,
