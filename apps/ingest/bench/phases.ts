@@ -220,6 +220,8 @@ export interface EndToEndResult extends Measurement {
   /** Wall seconds inside writer.write (all warehouse work and the writer's own CPU). */
   writerSeconds: number;
   writerCalls: number;
+  /** Each writer call in order: its events and wall seconds (the first carries the cold start). */
+  writes: { events: number; seconds: number }[];
   /**
    * Failed warehouse attempts, each retried by the lane after a back-off. Non-zero means
    * the run was disturbed (the emulator is shared; someone may have restarted it).
@@ -261,15 +263,18 @@ export async function measureEndToEnd(
   let writerMs = 0;
   let writerCalls = 0;
   let writeStartedAt: number | null = null;
+  const writes: EndToEndResult['writes'] = [];
   // Wrapping the writer only adds a clock read around each call; the lane is unchanged.
   const timedWriter: WarehouseWriter = {
     write: async (batch) => {
-      writeStartedAt = performance.now();
+      const startedAt = performance.now();
+      writeStartedAt = startedAt;
       writerCalls++;
       try {
         return await inner.write(batch);
       } finally {
-        writerMs += performance.now() - writeStartedAt;
+        writerMs += performance.now() - startedAt;
+        writes.push({ events: batch.length, seconds: Math.round(performance.now() - startedAt) / 1000 });
         writeStartedAt = null;
       }
     },
@@ -328,6 +333,7 @@ export async function measureEndToEnd(
       reconciliation: sumTallies(Object.values(lane.reconciliation())),
       writerSeconds: Math.round(writerSeconds * 1000) / 1000,
       writerCalls,
+      writes,
       warehouseFailures: (await metrics.writeFailures.get()).values.reduce((n, v) => n + v.value, 0),
       statements,
       progress,

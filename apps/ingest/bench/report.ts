@@ -203,6 +203,7 @@ export function formatReport(r: BenchResults): string {
         ]),
       ]).map((l) => `    ${l}`),
     );
+    lines.push(`    writes (events in seconds): ${c.writes.map((w) => `${w.events} in ${w.seconds}`).join(', ')}`);
     if (c.progress.length > 2) {
       lines.push(`    progress (s: consumed): ${c.progress.map((p) => `${p.seconds}: ${p.consumed}`).join(', ')}`);
     }

@@ -78,7 +78,7 @@ const ingestEnvironment = z
       .max(256 * 1024 * 1024)
       .default(8 * 1024 * 1024),
     // Upper bound of one group-committed write, in messages.
-    INGEST_MAX_WRITE_MESSAGES: z.coerce.number().int().min(1).max(200_000).default(20_000),
+    INGEST_MAX_WRITE_MESSAGES: z.coerce.number().int().min(1).max(200_000).default(50_000),
     // Staged rows are deleted after this; keep it above real BigQuery's ~30 minute window
     // in which freshly streamed rows cannot be deleted.
     INGEST_STAGE_RETENTION_MINUTES: z.coerce.number().int().min(1).default(120),

@@ -77,6 +77,33 @@ describe('encodeRows (Storage Write API, Arrow)', () => {
     expect(numbers.map(Number)).toEqual(Array.from({ length: n }, (_, i) => i));
   });
 
+  it('reads each cell once when the rows are alike (requests sized from the last row width)', () => {
+    const table: TableSpec = { ...TABLE }; // a new spec: no row width known yet
+    const n = 20_000;
+    let reads = 0;
+    const valueAt = (c: string, i: number) => {
+      reads++;
+      return c === 's' ? `row-${i}-${'x'.repeat(200)}` : c === 'n' ? i : null;
+    };
+    const limit = 1024 * 1024;
+    const payloads = encodeRows(table, 0, n, valueAt, limit);
+    expect(payloads.length).toBeGreaterThan(3);
+    expect(reads).toBe(n * table.columns.length);
+    for (const p of payloads) expect(p.schema.byteLength + p.recordBatch.byteLength).toBeLessThanOrEqual(limit);
+    expect(payloads.reduce((sum, p) => sum + p.rows, 0)).toBe(n);
+  });
+
+  it('encodes again in halves a request that rows wider than the last ones pushed over the limit', () => {
+    const table: TableSpec = { ...TABLE };
+    const limit = 64 * 1024;
+    encodeRows(table, 0, 100, (c, i) => (c === 'n' ? i : null), limit); // narrow rows: large requests planned next
+    const wide = (c: string, i: number) => (c === 's' ? 'w'.repeat(1_000) : c === 'n' ? i : null);
+    const payloads = encodeRows(table, 0, 500, wide, limit);
+    for (const p of payloads) expect(p.schema.byteLength + p.recordBatch.byteLength).toBeLessThanOrEqual(limit);
+    const numbers = payloads.flatMap((p) => [...(decode(p).getChild('n')?.toArray() ?? [])]);
+    expect(numbers.map(Number)).toEqual(Array.from({ length: 500 }, (_, i) => i));
+  });
+
   it('refuses a column type it cannot encode exactly', () => {
     const numeric: TableSpec = { ...TABLE, columns: [col('x', 'NUMERIC', '')] };
     expect(() => encodeRows(numeric, 0, 1, () => 1)).toThrow(/NUMERIC column x/);

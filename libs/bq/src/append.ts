@@ -189,12 +189,8 @@ function typesOf(table: TableSpec): DataType[] {
   return types;
 }
 
-/**
- * Encodes rows [from, to) of a table as Arrow IPC messages. Splits the rows when one
- * request would exceed `maxBytes`, so any batch fits the API's request limit.
- */
-export function encodeRows(table: TableSpec, from: number, to: number, valueAt: CellReader, maxBytes = MAX_APPEND_BYTES): ArrowPayload[] {
-  if (to <= from) return [];
+/** Encodes rows [from, to) as one Arrow IPC payload, whatever its size. */
+function encodeOne(table: TableSpec, from: number, to: number, valueAt: CellReader): ArrowPayload {
   const types = typesOf(table);
   const vectors: Record<string, Vector> = {};
   table.columns.forEach((column, c) => {
@@ -202,11 +198,52 @@ export function encodeRows(table: TableSpec, from: number, to: number, valueAt: 
     for (let row = from; row < to; row++) cells[row - from] = valueAt(column.name, row);
     vectors[column.name] = makeVector(columnData(column, types[c] as DataType, cells));
   });
-  const payloads = new Table(vectors).batches.map((batch) => splitStream(tableToIPC(new Table(batch), 'stream'), batch.numRows));
-  const size = payloads.reduce((n, p) => n + p.schema.byteLength + p.recordBatch.byteLength, 0);
-  if (size <= maxBytes || to - from === 1) return payloads;
-  const middle = from + Math.ceil((to - from) / 2);
-  return [...encodeRows(table, from, middle, valueAt, maxBytes), ...encodeRows(table, middle, to, valueAt, maxBytes)];
+  // One record batch: every vector is a single Data chunk of the same length.
+  const [batch] = new Table(vectors).batches;
+  return splitStream(tableToIPC(new Table(batch as NonNullable<typeof batch>), 'stream'), to - from);
+}
+
+const payloadBytes = (p: ArrowPayload) => p.schema.byteLength + p.recordBatch.byteLength;
+
+/** Rows per request are sized for this share of the limit, so that rows wider than the last ones rarely overshoot it. */
+const FILL = 0.85;
+/** Rows in the first request of a table whose row width is not known yet. */
+const FIRST_CHUNK_ROWS = 2_000;
+/** Bytes per encoded row, per table, as last measured: sizes the next requests without encoding twice. */
+const rowWidths = new WeakMap<TableSpec, number>();
+
+/**
+ * Encodes rows [from, to) of a table as Arrow IPC payloads of at most `maxBytes` each,
+ * lazily, in order. Each row is encoded once, unless a request overshoots the limit
+ * (rows much wider than the ones before), which is then encoded again in halves.
+ * Request sizes come from the table's last measured row width.
+ */
+export function* encodeRowChunks(
+  table: TableSpec,
+  from: number,
+  to: number,
+  valueAt: CellReader,
+  maxBytes = MAX_APPEND_BYTES,
+): Generator<ArrowPayload> {
+  let start = from;
+  while (start < to) {
+    const width = rowWidths.get(table);
+    const rows = width === undefined ? FIRST_CHUNK_ROWS : Math.max(1, Math.floor((maxBytes * FILL) / width));
+    let end = Math.min(to, start + rows);
+    let payload = encodeOne(table, start, end, valueAt);
+    while (payloadBytes(payload) > maxBytes && end - start > 1) {
+      end = start + Math.ceil((end - start) / 2);
+      payload = encodeOne(table, start, end, valueAt);
+    }
+    rowWidths.set(table, payloadBytes(payload) / (end - start));
+    yield payload;
+    start = end;
+  }
+}
+
+/** Every payload of encodeRowChunks, at once. */
+export function encodeRows(table: TableSpec, from: number, to: number, valueAt: CellReader, maxBytes = MAX_APPEND_BYTES): ArrowPayload[] {
+  return [...encodeRowChunks(table, from, to, valueAt, maxBytes)];
 }
 
 /**
@@ -316,14 +353,41 @@ export function createAppender(config: WarehouseConfig) {
     void connection?.then((c) => c.close()).catch(() => undefined);
   }
 
-  async function appendOne(table: string, payload: ArrowPayload): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      const connection = await connectionFor(table);
-      const pending = connection.write({
-        writeStream: connection.getStreamId(),
-        arrowRows: { writerSchema: { serializedSchema: payload.schema }, rows: { serializedRecordBatch: payload.recordBatch } },
+  /** Sends one request on the table's connection; the returned promise settles with its answer. */
+  async function send(table: string, payload: ArrowPayload): Promise<void> {
+    const connection = await connectionFor(table);
+    const pending = connection.write({
+      writeStream: connection.getStreamId(),
+      arrowRows: { writerSchema: { serializedSchema: payload.schema }, rows: { serializedRecordBatch: payload.recordBatch } },
+    });
+    const response = await pending.getResult();
+    if (response.error && response.error.code)
+      throw Object.assign(new Error(response.error.message ?? 'append refused'), { code: response.error.code });
+    if (response.rowErrors && response.rowErrors.length > 0) {
+      const first = response.rowErrors[0];
+      throw Object.assign(new Error(`${response.rowErrors.length} row(s) refused; row ${String(first?.index)}: ${first?.message ?? ''}`), {
+        code: 3,
       });
+    }
+  }
+
+  /**
+   * Encodes and sends every request of an append without waiting for the answers in
+   * between: the server stores request k while this process encodes request k + 1 (a
+   * turn of the event loop between encodings lets the bytes go out). Then waits for all
+   * answers. The default stream accepts requests in flight on one connection.
+   */
+  async function appendAll(table: TableSpec, rowCount: number, valueAt: CellReader): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const sent: Promise<void>[] = [];
+    try {
+      for (const payload of encodeRowChunks(table, 0, rowCount, valueAt)) {
+        if (sent.length > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+        const answer = send(table.name, payload);
+        // Failures are collected below; without a handler, an early one would be "unhandled" meanwhile.
+        answer.catch(() => undefined);
+        sent.push(answer);
+      }
       // A stream to a server that went away can stay silent: bound the wait like a query.
       const timeout = new Promise<never>((_, reject) => {
         timer = setTimeout(
@@ -331,18 +395,9 @@ export function createAppender(config: WarehouseConfig) {
           config.queryTimeoutMs,
         );
       });
-      const response = await Promise.race([pending.getResult(), timeout]);
-      if (response.error && response.error.code)
-        throw Object.assign(new Error(response.error.message ?? 'append refused'), { code: response.error.code });
-      if (response.rowErrors && response.rowErrors.length > 0) {
-        const first = response.rowErrors[0];
-        throw Object.assign(
-          new Error(`${response.rowErrors.length} row(s) refused; row ${String(first?.index)}: ${first?.message ?? ''}`),
-          { code: 3 },
-        );
-      }
+      await Promise.race([Promise.all(sent), timeout]);
     } catch (err) {
-      drop(table);
+      drop(table.name);
       throw classifyAppendError(err);
     } finally {
       clearTimeout(timer);
@@ -352,11 +407,11 @@ export function createAppender(config: WarehouseConfig) {
   return {
     /** Appends rows [0, rowCount) of `table`, read cell by cell, in as many requests as the size limit needs. */
     async appendRows(table: TableSpec, rowCount: number, valueAt: CellReader): Promise<void> {
-      const payloads = encodeRows(table, 0, rowCount, valueAt);
+      if (rowCount <= 0) return;
       busy++;
       clearTimeout(idleTimer);
       try {
-        for (const payload of payloads) await appendOne(table.name, payload);
+        await appendAll(table, rowCount, valueAt);
       } finally {
         if (--busy === 0) {
           idleTimer = setTimeout(() => void closeAll(), IDLE_CLOSE_MS);

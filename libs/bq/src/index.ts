@@ -6,7 +6,7 @@
  */
 export { createWarehouse, warehouseEnvironment, WarehouseError, classify } from './client';
 export type { Warehouse, WarehouseConfig, WarehouseErrorCode, QueryOptions, Row } from './client';
-export { encodeRows, MAX_APPEND_BYTES } from './append';
+export { encodeRowChunks, encodeRows, MAX_APPEND_BYTES } from './append';
 export type { CellReader, ArrowPayload } from './append';
 export { migrate, MigrationRefusedError } from './migrate';
 export type { MigrateOptions, MigrationReport } from './migrate';

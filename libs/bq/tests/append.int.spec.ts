@@ -1,4 +1,4 @@
-import { migrate, sql, STAGE_TABLE, WarehouseError, type Warehouse } from '../src/index';
+import { encodeRows, MAX_APPEND_BYTES, migrate, sql, STAGE_TABLE, WarehouseError, type Warehouse } from '../src/index';
 import { col, type TableSpec } from '../src/schema/types';
 import { createTestWarehouse, dropTestDataset } from '../src/testing';
 
@@ -7,6 +7,10 @@ import { createTestWarehouse, dropTestDataset } from '../src/testing';
  * values arrive typed, and appends racing REST queries neither lose rows nor hang the
  * emulator (tools/local/bigquery/NOTES.md: unpatched bqemulator deadlocked here).
  */
+/** Staging rows with a 700-byte payload: batch `batch`, kafka_offset = row. */
+const big = (batch: string) => (c: string, r: number) =>
+  c === 'batch_id' ? batch : c === 'kafka_offset' ? r : c === 'payload' ? `{"row":${r},"pad":"${'p'.repeat(680)}"}` : null;
+
 describe('appendRows against the emulator', () => {
   let warehouse: Warehouse;
   const count = async (where = sql`TRUE`) =>
@@ -68,6 +72,18 @@ describe('appendRows against the emulator', () => {
     await reader;
     expect(answered).toBeGreaterThan(appends / 2);
     expect(await count(sql`STARTS_WITH(batch_id, 'race-')`)).toBe(appends * rows);
+  });
+
+  it('sends an append over the request limit as several requests in flight, every row once', async () => {
+    const rows = 24_000; // ~17 MB of payload: at least three requests of at most MAX_APPEND_BYTES
+    expect(encodeRows(STAGE_TABLE, 0, rows, big('probe'), MAX_APPEND_BYTES).length).toBeGreaterThanOrEqual(3);
+    await warehouse.appendRows(STAGE_TABLE, rows, big('big'));
+    const [read] = await warehouse.query<{ n: number; first: number; last: number; distinct_offsets: number }>({
+      sql: sql`SELECT COUNT(*) AS n, MIN(kafka_offset) AS first, MAX(kafka_offset) AS last, COUNT(DISTINCT kafka_offset) AS distinct_offsets
+        FROM ${warehouse.table(STAGE_TABLE.name)} WHERE batch_id = 'big'`,
+      params: {},
+    });
+    expect(read).toEqual({ n: rows, first: 0, last: rows - 1, distinct_offsets: rows });
   });
 
   it('fails with a coded, non-retryable error for a table that does not exist', async () => {
