@@ -3,13 +3,15 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import type { IHeaders, Kafka } from 'kafkajs';
+import { deadLetterRow, insertDeadLettersStatement, migrate, sql, type Warehouse } from '@phoenix/bq';
+import { createTestWarehouse, dropTestDataset } from '@phoenix/bq/testing';
 import { generateEventList, validateEvent, type CloudEventEnvelope } from '@phoenix/domain';
 import { readTopicToEnd } from '../src/backfill/kafka-io';
 import type { DeadLetter, RedriveSummary } from '../src/backfill/redrive';
 import { loadEnvironment } from '../src/environment';
 import { createKafka } from '../src/kafka';
 import { createLogger } from '../src/logger';
-import { DEAD_LETTER_HEADERS, deadLetterHeaders } from '../src/pipeline/dead-letter';
+import { DEAD_LETTER_HEADERS, deadLetterHeaders, deadLetterId } from '../src/pipeline/dead-letter';
 
 const root = join(__dirname, '..', '..', '..');
 const tsx = join(root, 'node_modules/.bin/tsx');
@@ -33,16 +35,41 @@ describe('redrive from the dead-letter topic', () => {
   const key = `${event?.tenantid}/${event?.entityid}`;
   const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
 
-  /** Files a dead letter the way the ingest does: the original message plus the dead-letter headers. */
-  function deadLetter(value: string, receivedAt: string, original: IHeaders = {}) {
+  let warehouse: Warehouse;
+  const filed: ReturnType<typeof deadLetterRow>[] = [];
+
+  /**
+   * Files a dead letter the way the ingest does: the original message plus the
+   * dead-letter headers on the topic, and its row in the dead_letters table.
+   */
+  function deadLetter(value: string, receivedAt: string, offset: string, original: IHeaders = {}) {
     const result = validateEvent(value, { maxBytes: 1024 });
     if (result.ok) throw new Error('fixture: a dead letter must be invalid');
-    return {
-      key,
-      value,
-      headers: deadLetterHeaders(original, result.problems, { topic: topics.source, partition: 0, offset: '7', receivedAt }),
-    };
+    const position = { topic: topics.source, partition: 0, offset };
+    filed.push(
+      deadLetterRow({
+        deadLetterId: deadLetterId(position.topic, position.partition, position.offset),
+        problems: result.problems,
+        partial: {},
+        value: Buffer.from(value),
+        key: Buffer.from(key),
+        headers: {},
+        position,
+        receivedAt,
+      }),
+    );
+    return { key, value, headers: deadLetterHeaders(original, result.problems, { ...position, receivedAt }) };
   }
+
+  const redrivenAt = async () =>
+    Object.fromEntries(
+      (
+        await warehouse.query<{ dead_letter_id: string; redriven_at: string | null }>({
+          sql: sql`SELECT dead_letter_id, redriven_at FROM ${warehouse.table('dead_letters')}`,
+          params: {},
+        })
+      ).map((r) => [r.dead_letter_id.split('/').pop(), r.redriven_at]),
+    );
 
   beforeAll(async () => {
     kafka = createKafka({ ...kafkaConfig, clientId: `it-redrive-${suffix}` }, logger);
@@ -62,12 +89,15 @@ describe('redrive from the dead-letter topic', () => {
     await producer.send({
       topic: topics.deadLetter,
       messages: [
-        deadLetter(oversized, '2026-01-05T09:00:00.000Z', { traceparent, 'x-origin': 'huddle' }),
-        deadLetter('{"specversion":"1.0","id":', '2026-01-05T10:00:00.000Z'),
-        deadLetter(JSON.stringify({ ...other, tenantid: undefined }), '2026-01-01T08:00:00.000Z'),
+        deadLetter(oversized, '2026-01-05T09:00:00.000Z', '7', { traceparent, 'x-origin': 'huddle' }),
+        deadLetter('{"specversion":"1.0","id":', '2026-01-05T10:00:00.000Z', '8'),
+        deadLetter(JSON.stringify({ ...other, tenantid: undefined }), '2026-01-01T08:00:00.000Z', '9'),
       ],
     });
     await producer.disconnect();
+    warehouse = createTestWarehouse('it_redrive', process.env);
+    await migrate(warehouse);
+    await warehouse.execute(insertDeadLettersStatement(warehouse, filed));
   });
 
   afterAll(async () => {
@@ -75,6 +105,7 @@ describe('redrive from the dead-letter topic', () => {
     await admin.connect();
     await admin.deleteTopics({ topics: Object.values(topics) }).catch(() => undefined);
     await admin.disconnect();
+    await dropTestDataset(warehouse);
   });
 
   async function readAll(topic: string): Promise<DeadLetter[]> {
@@ -89,7 +120,7 @@ describe('redrive from the dead-letter topic', () => {
       ['--tsconfig', join(root, 'apps/ingest/tsconfig.app.json'), join(root, 'apps/ingest/src/cli/redrive.ts'), '--json', ...args],
       {
         cwd: root,
-        env: { ...process.env, TOPIC_DEADLETTER: topics.deadLetter },
+        env: { ...process.env, TOPIC_DEADLETTER: topics.deadLetter, BIGQUERY_DATASET: warehouse.config.datasetId },
         encoding: 'utf8',
       },
     );
@@ -112,12 +143,26 @@ describe('redrive from the dead-letter topic', () => {
       stillInvalidByReason: { MALFORMED_JSON: 1, MISSING_TENANT: 1 },
     });
     expect(await readAll(topics.to)).toHaveLength(0);
+    expect(await redrivenAt()).toEqual({ 7: null, 8: null, 9: null });
   });
 
-  it('republishes only the letter that passes now, with its key, bytes and headers and a redrive count of 1', async () => {
+  it('republishes only the letter that passes now, with its key, bytes and headers and a redrive count of 1, and marks its row', async () => {
+    const before = Date.now();
     const { code, summary } = redrive('--to', topics.to, '--max-bytes', '4096');
     expect(code).toBe(0);
-    expect(summary).toMatchObject({ examined: 3, matched: 3, redriven: 1, redrivenByTopic: { [topics.to]: 1 }, stillInvalid: 2 });
+    expect(summary).toMatchObject({
+      examined: 3,
+      matched: 3,
+      redriven: 1,
+      redrivenByTopic: { [topics.to]: 1 },
+      stillInvalid: 2,
+      marked: 1,
+      notMarked: 0,
+    });
+    // The audit API's redrivenAt: set on the re-driven letter's row only.
+    const marks = await redrivenAt();
+    expect(marks).toMatchObject({ 8: null, 9: null });
+    expect(Date.parse(marks['7'] as string)).toBeGreaterThanOrEqual(before - 1000);
 
     const [message, ...more] = await readAll(topics.to);
     expect(more).toHaveLength(0);

@@ -33,6 +33,7 @@ export {
   appendHistoryStatement,
   insertRawEventsStatement,
   insertDeadLettersStatement,
+  markDeadLettersRedrivenStatement,
   enrichmentStatement,
   mergeStagedHistoryStatement,
   mergeStagedCurrentStatement,

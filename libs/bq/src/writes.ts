@@ -197,6 +197,18 @@ WHEN NOT MATCHED THEN ${insertAll(RAW_EVENTS_TABLE.columns)}`,
 }
 
 /**
+ * Sets `redriven_at` of dead letters by id (topic/partition/offset where the ingest first
+ * read them): `tools/redrive`, once their republish was acknowledged. A later redrive of
+ * the same letter moves the time forward; the Kafka header counts how often it happened.
+ */
+export function markDeadLettersRedrivenStatement(warehouse: Warehouse, deadLetterIds: readonly string[], at: Date): Statement {
+  return {
+    sql: sql`UPDATE ${warehouse.table(DEAD_LETTERS_TABLE.name)} SET redriven_at = @at WHERE dead_letter_id IN UNNEST(@ids)`,
+    params: { at: param.timestamp(at), ids: param.array('STRING', deadLetterIds) },
+  };
+}
+
+/**
  * Deletes staged rows older than `before`. Real BigQuery may refuse DML on rows streamed in
  * the last half hour or so, so callers keep a retention well above that (the ingest: 2 h).
  */

@@ -61,10 +61,34 @@ describe('progress and summaries', () => {
       stillInvalidByReason: { MALFORMED_JSON: 1 },
       noDestination: 0,
       missingTopics: {},
+      marked: 0,
+      notMarked: 0,
       durationMs: 20,
     });
     expect(text).toMatch(/dry run: nothing published/);
+    expect(text).not.toMatch(/not marked/);
     expect(text).toMatch(/would be redriven: +3 \(phoenix.events 3\)/);
     expect(text).toMatch(/still invalid: +1 \(MALFORMED_JSON 1\), left on the dead-letter topic/);
+  });
+
+  it('says when re-driven letters could not be marked in the warehouse, and that they went out anyway', () => {
+    const text = formatRedriveSummary({
+      status: 'complete',
+      deadLetterTopic: 'phoenix.deadletter',
+      examined: 2,
+      matched: 2,
+      redriven: 2,
+      stillInvalid: 0,
+      dryRun: false,
+      redrivenByTopic: { 'phoenix.events': 2 },
+      stillInvalidByReason: {},
+      noDestination: 0,
+      missingTopics: {},
+      marked: 0,
+      notMarked: 2,
+      markError: 'Not found: Dataset phoenix',
+      durationMs: 20,
+    });
+    expect(text).toMatch(/not marked: +2 re-driven letter\(s\) without redriven_at in dead_letters \(Not found: Dataset phoenix\); the letters went out/);
   });
 });

@@ -103,6 +103,13 @@ export function formatRedriveSummary(s: RedriveSummary): string {
   if (s.noDestination > 0) lines.push(row('no destination', `${formatCount(s.noDestination)} (no source-topic header: pass --to)`));
   if (Object.keys(s.missingTopics).length > 0)
     lines.push(row('topic missing', `${reasons(s.missingTopics)}: create the topic and run again`));
+  if (s.notMarked > 0)
+    lines.push(
+      row(
+        'not marked',
+        `${formatCount(s.notMarked)} re-driven letter(s) without redriven_at in dead_letters (${s.markError ?? 'no row for them in this dataset'}); the letters went out`,
+      ),
+    );
   lines.push(row('took', formatDuration(s.durationMs)));
   return `${lines.join('\n')}\n`;
 }

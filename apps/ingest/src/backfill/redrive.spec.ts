@@ -19,7 +19,7 @@ let offset = 0;
 /** A dead letter as the ingest files it: the original message plus the dead-letter headers. */
 function letter(
   value: string | null,
-  options: { limit?: number; receivedAt?: string; sourceTopic?: string; headers?: IHeaders } = {},
+  options: { limit?: number; receivedAt?: string; sourceTopic?: string; sourceOffset?: string; headers?: IHeaders } = {},
 ): DeadLetter {
   const result = value === null ? undefined : validateEvent(value, { maxBytes: options.limit ?? 1024 });
   const problems = result && !result.ok ? result.problems : [{ code: 'MALFORMED_JSON' as const, path: '', message: 'no value' }];
@@ -32,7 +32,7 @@ function letter(
     headers: deadLetterHeaders({ traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01', ...options.headers }, problems, {
       topic: options.sourceTopic ?? 'phoenix.events',
       partition: 2,
-      offset: '41',
+      offset: options.sourceOffset ?? '41',
       receivedAt: options.receivedAt ?? '2026-01-05T09:00:00.000Z',
     }),
     timestamp: String(Date.parse('2026-01-06T00:00:00Z')),
@@ -68,6 +68,7 @@ describe('decideRedrive', () => {
       action: 'redrive',
       topic: 'phoenix.events',
       message: { key: l.key, value: l.value, headers: expect.objectContaining({ [DEAD_LETTER_HEADERS.redriveCount]: '1' }) },
+      deadLetterId: 'phoenix.events/2/41',
     });
   });
 
@@ -173,6 +174,38 @@ describe('runRedrive', () => {
     const summary = await runRedrive({ ...options, signal: controller.signal }, deps);
     expect(summary).toMatchObject({ status: 'interrupted', examined: 1, redriven: 1 });
     expect(sent).toHaveLength(1);
+  });
+
+  it('marks each re-driven letter in the warehouse by where it was first read, after its republish', async () => {
+    const { deps, sent } = fakeDeps([[letter(oversized), letter(malformed), letter(oversized, { sourceOffset: '9' })]]);
+    const marked: { ids: readonly string[]; at: Date; sentBefore: number }[] = [];
+    deps.markRedriven = async (ids, at) => {
+      marked.push({ ids, at, sentBefore: sent.length });
+      return ids.length - 1; // one of them has no row
+    };
+    deps.now = () => Date.parse('2026-11-26T03:00:00Z');
+    const summary = await runRedrive(options, deps);
+    expect(marked).toEqual([{ ids: ['phoenix.events/2/41', 'phoenix.events/2/9'], at: new Date('2026-11-26T03:00:00Z'), sentBefore: 1 }]);
+    expect(summary).toMatchObject({ redriven: 2, marked: 1, notMarked: 1 });
+    expect(summary.markError).toBeUndefined();
+  });
+
+  it('marks nothing on a dry run', async () => {
+    const { deps } = fakeDeps([[letter(oversized)]]);
+    const markRedriven = jest.fn(async () => 0);
+    deps.markRedriven = markRedriven;
+    await runRedrive({ ...options, dryRun: true }, deps);
+    expect(markRedriven).not.toHaveBeenCalled();
+  });
+
+  it('counts letters it could not mark, keeps going, and keeps the first error', async () => {
+    const { deps, sent } = fakeDeps([[letter(oversized)], [letter(oversized, { sourceOffset: '8' })]]);
+    deps.markRedriven = async () => {
+      throw new Error('Not found: Dataset phoenix');
+    };
+    const summary = await runRedrive(options, deps);
+    expect(sent).toHaveLength(2);
+    expect(summary).toMatchObject({ redriven: 2, marked: 0, notMarked: 2, markError: 'Not found: Dataset phoenix' });
   });
 
   it('sends in chunks of at most the batch size', async () => {

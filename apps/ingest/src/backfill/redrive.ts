@@ -1,6 +1,6 @@
 import type { IHeaders, Message } from 'kafkajs';
 import { validateEvent } from '@phoenix/domain';
-import { DEAD_LETTER_HEADERS, headerText } from '../pipeline/dead-letter';
+import { DEAD_LETTER_HEADERS, deadLetterId, headerText } from '../pipeline/dead-letter';
 import { chunkMessages } from './messages';
 
 /** A fatal, operator-fixable problem (a missing topic, an unreachable broker); the message says what to do. */
@@ -49,6 +49,13 @@ export interface RedriveDeps {
   /** Publishes and resolves once Kafka acknowledged every message. */
   send(topic: string, messages: Message[]): Promise<void>;
   topicExists(topic: string): Promise<boolean>;
+  /**
+   * Records in the warehouse's dead_letters table that these dead letters were re-driven
+   * at `at` (`redriven_at`, which the audit API shows), and resolves with the rows it
+   * updated. Called after their republish was acknowledged; a failure is counted
+   * (`notMarked`), never fatal: the letters went out.
+   */
+  markRedriven?(deadLetterIds: readonly string[], at: Date): Promise<number>;
   onProgress?(progress: RedriveProgress): void;
   now?(): number;
 }
@@ -70,6 +77,14 @@ export interface RedriveSummary extends RedriveProgress {
   noDestination: number;
   /** Matched and valid, but their destination topic does not exist: letters per topic. */
   missingTopics: Record<string, number>;
+  /**
+   * Re-driven letters whose dead_letters row got its redriven_at, and those without: no
+   * row (filed in another dataset, or before the table existed) or the update failed
+   * (the first error in markError).
+   */
+  marked: number;
+  notMarked: number;
+  markError?: string;
   durationMs: number;
 }
 
@@ -77,7 +92,7 @@ export type RedriveDecision =
   | { action: 'skip' }
   | { action: 'still-invalid'; reason: string }
   | { action: 'no-destination' }
-  | { action: 'redrive'; topic: string; message: Message };
+  | { action: 'redrive'; topic: string; message: Message; deadLetterId?: string };
 
 const OUR_HEADERS = new Set<string>(Object.values(DEAD_LETTER_HEADERS));
 
@@ -119,7 +134,18 @@ export function decideRedrive(letter: DeadLetter, options: Pick<RedriveOptions, 
   if (!result.ok) return { action: 'still-invalid', reason: result.problems[0]?.code ?? 'UNKNOWN' };
   const topic = options.to ?? headerText(letter.headers, DEAD_LETTER_HEADERS.sourceTopic);
   if (!topic) return { action: 'no-destination' };
-  return { action: 'redrive', topic, message: { key: letter.key, value: letter.value, headers: redriveHeaders(letter.headers) } };
+  const message = { key: letter.key, value: letter.value, headers: redriveHeaders(letter.headers) };
+  const id = filedAs(letter);
+  return id === undefined ? { action: 'redrive', topic, message } : { action: 'redrive', topic, message, deadLetterId: id };
+}
+
+/** The dead_letters row of a letter: where the ingest first read it, from the dead-letter headers. */
+function filedAs(letter: DeadLetter): string | undefined {
+  const topic = headerText(letter.headers, DEAD_LETTER_HEADERS.sourceTopic);
+  const partition = Number(headerText(letter.headers, DEAD_LETTER_HEADERS.sourcePartition));
+  const offset = headerText(letter.headers, DEAD_LETTER_HEADERS.sourceOffset);
+  if (!topic || !Number.isSafeInteger(partition) || partition < 0 || !offset || !/^\d+$/.test(offset)) return undefined;
+  return deadLetterId(topic, partition, offset);
 }
 
 /**
@@ -146,16 +172,31 @@ export async function runRedrive(options: RedriveOptions, deps: RedriveDeps): Pr
     stillInvalidByReason: {},
     noDestination: 0,
     missingTopics: {},
+    marked: 0,
+    notMarked: 0,
     durationMs: 0,
   };
   const bump = (counts: Record<string, number>, key: string, n = 1) => (counts[key] = (counts[key] ?? 0) + n);
   const topicExists = new Map<string, Promise<boolean>>();
   let lastProgress = started;
 
+  async function mark(deadLetterIds: string[]): Promise<void> {
+    if (!deps.markRedriven || deadLetterIds.length === 0) return;
+    try {
+      const updated = Math.min(deadLetterIds.length, await deps.markRedriven(deadLetterIds, new Date(now())));
+      summary.marked += updated;
+      summary.notMarked += deadLetterIds.length - updated;
+    } catch (err) {
+      summary.notMarked += deadLetterIds.length;
+      summary.markError ??= err instanceof Error ? err.message : String(err);
+    }
+  }
+
   await deps.readToEnd(
     options.deadLetterTopic,
     async (letters) => {
       const outgoing = new Map<string, Message[]>();
+      const ids = new Map<Message, string>();
       for (const letter of letters) {
         if (options.signal?.aborted) break;
         summary.examined += 1;
@@ -171,6 +212,7 @@ export async function runRedrive(options: RedriveOptions, deps: RedriveDeps): Pr
           const list = outgoing.get(decision.topic) ?? [];
           list.push(decision.message);
           outgoing.set(decision.topic, list);
+          if (decision.deadLetterId !== undefined) ids.set(decision.message, decision.deadLetterId);
         }
       }
       for (const [topic, messages] of outgoing) {
@@ -182,7 +224,10 @@ export async function runRedrive(options: RedriveOptions, deps: RedriveDeps): Pr
         // A dead-letter batch is finished (sent and acknowledged) before the next is read,
         // so an interrupt never leaves a letter half-handled.
         for (const chunk of chunkMessages(messages, options.batchSize ?? 500)) {
-          if (!options.dryRun) await deps.send(topic, chunk);
+          if (!options.dryRun) {
+            await deps.send(topic, chunk);
+            await mark(chunk.flatMap((m) => ids.get(m) ?? []));
+          }
           summary.redriven += chunk.length;
           bump(summary.redrivenByTopic, topic, chunk.length);
         }

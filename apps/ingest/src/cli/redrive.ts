@@ -6,6 +6,7 @@
  */
 import { parseArgs } from 'node:util';
 import pino from 'pino';
+import { createWarehouse, markDeadLettersRedrivenStatement } from '@phoenix/bq';
 import { ConfigError, PROBLEM_CODES } from '@phoenix/domain';
 import { commandLogLevel, EXIT, handleInterrupts, integerFlag, timeFlag, UsageError } from '../backfill/cli-support';
 import { createPublisher, missingTopics, readTopicToEnd } from '../backfill/kafka-io';
@@ -20,7 +21,8 @@ const REASONS = [...Object.keys(PROBLEM_CODES), 'UNKNOWN'];
 const USAGE = `usage: tools/redrive [options]
 
 Re-validates the dead letters on the dead-letter topic (TOPIC_DEADLETTER, phoenix.deadletter)
-and republishes those that now pass to their source topic.
+and republishes those that now pass to their source topic, then sets redriven_at of their
+rows in the warehouse's dead_letters table (BIGQUERY_* settings, as the ingest).
 
   --reason <CODE>     only letters filed under this reason; repeatable
                       (${REASONS.join(', ')})
@@ -88,6 +90,8 @@ async function main(argv: string[]): Promise<number> {
     forced: 'Letters being republished may go out again on the next redrive (safe: writes are idempotent by event id).',
   });
   const publisher = createPublisher(kafka);
+  // redriven_at in dead_letters, for the audit API; the same dataset the ingest writes.
+  const warehouse = createWarehouse(env.warehouse);
   if (!values['dry-run']) await publisher.connect();
   try {
     const summary = await runRedrive(
@@ -104,6 +108,7 @@ async function main(argv: string[]): Promise<number> {
           readTopicToEnd(kafka, topic, onBatch, { groupPrefix: 'phoenix-redrive', ...(signal ? { signal } : {}) }),
         send: (topic, messages) => publisher.send(topic, messages),
         topicExists: async (topic) => (await missingTopics(kafka, [topic])).length === 0,
+        markRedriven: async (ids, at) => (await warehouse.execute(markDeadLettersRedrivenStatement(warehouse, ids, at))).affectedRows,
         onProgress: (p) => say(formatRedriveProgress(p).replace(/^redrive: /, '')),
       },
     );
@@ -112,6 +117,7 @@ async function main(argv: string[]): Promise<number> {
   } finally {
     release();
     if (!values['dry-run']) await publisher.disconnect();
+    await warehouse.close();
   }
 }
 
