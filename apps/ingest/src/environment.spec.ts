@@ -13,6 +13,22 @@ describe('ingest environment', () => {
       queryTimeoutMs: 30000,
     });
     expect(env.ingest.topics).toEqual({ events: 'phoenix.events', backfill: 'phoenix.backfill', deadLetter: 'phoenix.deadletter' });
+    expect(env.tracing).toEqual({ serviceName: 'phoenix-ingest' });
+  });
+
+  it('exports spans to the standard OTLP endpoint variables, the traces one first', () => {
+    expect(loadEnvironment({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/' }).tracing).toEqual({
+      serviceName: 'phoenix-ingest',
+      otlpEndpoint: 'http://collector:4318/v1/traces',
+    });
+    expect(
+      loadEnvironment({
+        OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318',
+        OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://traces.example.net/otlp',
+        OTEL_SERVICE_NAME: 'ingest-eu',
+      }).tracing,
+    ).toEqual({ serviceName: 'ingest-eu', otlpEndpoint: 'https://traces.example.net/otlp' });
+    expect(() => loadEnvironment({ OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' })).toThrow(/OTEL_EXPORTER_OTLP_ENDPOINT: must be an http\(s\) URL/);
   });
 
   it('configures real Kafka over SASL/SSL and real BigQuery with a key file from the environment', () => {

@@ -52,6 +52,24 @@ export const kafkaEnvironment = z
       : {}),
   }));
 
+const httpUrl = (example: string) => z.string().regex(/^https?:\/\/[^/\s]+/, `must be an http(s) URL, e.g. ${example}`);
+
+/**
+ * Where spans go: the standard OpenTelemetry variables. OTLP over HTTP (JSON) to
+ * OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, or to OTEL_EXPORTER_OTLP_ENDPOINT + /v1/traces;
+ * neither set: spans are created (log lines carry their trace ids) but not exported.
+ */
+export const tracingEnvironment = z
+  .object({
+    OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: httpUrl('http://otel-collector:4318/v1/traces').optional(),
+    OTEL_EXPORTER_OTLP_ENDPOINT: httpUrl('http://otel-collector:4318').optional(),
+    OTEL_SERVICE_NAME: z.string().min(1).default('phoenix-ingest'),
+  })
+  .transform((e) => {
+    const endpoint = e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? (e.OTEL_EXPORTER_OTLP_ENDPOINT ? `${e.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, '')}/v1/traces` : undefined);
+    return { serviceName: e.OTEL_SERVICE_NAME, ...(endpoint ? { otlpEndpoint: endpoint } : {}) };
+  });
+
 const LANES = ['live', 'backfill'] as const;
 
 const ingestEnvironment = z
@@ -106,7 +124,7 @@ const ingestEnvironment = z
   }));
 
 export function loadEnvironment(env: Readonly<Record<string, string | undefined>> = process.env) {
-  return parseConfig({ kafka: kafkaEnvironment, warehouse: warehouseEnvironment, ingest: ingestEnvironment }, env);
+  return parseConfig({ kafka: kafkaEnvironment, warehouse: warehouseEnvironment, ingest: ingestEnvironment, tracing: tracingEnvironment }, env);
 }
 
 export type IngestEnvironment = ReturnType<typeof loadEnvironment>;

@@ -2,7 +2,7 @@ import type { Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import { formatProblem } from '@phoenix/domain';
 import type { IngestMetrics, Outcome } from './metrics';
-import { deadLetterHeaders } from './pipeline/dead-letter';
+import { deadLetterHeaders, headerText } from './pipeline/dead-letter';
 import { decode, type ConsumedMessage, type Decoded } from './pipeline/decode';
 import { retryForever } from './pipeline/retry';
 import type { WarehouseWriter } from './pipeline/writer';
@@ -65,13 +65,19 @@ export function createIngestor(deps: {
   const stopping = new AbortController();
   const tallies = new Map<string, PartitionTally>();
   let assigned = 0;
+  // A member of the group with its assignment in hand: set by each join, cleared while
+  // the group rebalances and when the consumer stops.
+  let joined = false;
   let connected = false;
   let failingSince: number | null = null;
 
   consumer.on(consumer.events.GROUP_JOIN, (e) => {
     assigned = Object.values(e.payload.memberAssignment).reduce((n, partitions) => n + partitions.length, 0);
+    joined = true;
     logger.info({ assignment: e.payload.memberAssignment }, 'joined consumer group');
   });
+  consumer.on(consumer.events.REBALANCING, () => (joined = false));
+  consumer.on(consumer.events.STOP, () => (joined = false));
   consumer.on(consumer.events.CONNECT, () => (connected = true));
   consumer.on(consumer.events.DISCONNECT, () => (connected = false));
   consumer.on(consumer.events.CRASH, (e) => logger.error({ err: e.payload.error }, 'consumer crashed'));
@@ -101,18 +107,28 @@ export function createIngestor(deps: {
 
   async function processChunk(messages: ConsumedMessage[], heartbeat: () => Promise<void>): Promise<void> {
     const decoded = messages.map((m) => decode(m, { maxBytes: config.maxEventBytes }));
-    const spans = decoded.map((d) =>
-      d.kind === 'event'
+    // Dead letters get a span too: "what happened to my event" has an answer in the
+    // producer's trace whether the event was applied or refused.
+    const spans = decoded.map((d) => {
+      const position = {
+        'messaging.destination.name': d.message.topic,
+        'messaging.kafka.destination.partition': d.message.partition,
+        'messaging.kafka.message.offset': Number(d.message.offset),
+      };
+      return d.kind === 'event'
         ? tracing.startEventSpan('phoenix.ingest.event', d.traceparent, {
-            'messaging.destination.name': d.message.topic,
-            'messaging.kafka.destination.partition': d.message.partition,
-            'messaging.kafka.message.offset': Number(d.message.offset),
+            ...position,
             'phoenix.tenant_id': d.event.tenantId,
             'phoenix.event_id': d.event.id,
             'phoenix.entity_type': d.event.entityType,
           })
-        : null,
-    );
+        : tracing.startEventSpan('phoenix.ingest.event', headerText(d.message.headers, 'traceparent'), {
+            ...position,
+            ...(d.partial.tenantId ? { 'phoenix.tenant_id': d.partial.tenantId } : {}),
+            ...(d.partial.eventId ? { 'phoenix.event_id': d.partial.eventId } : {}),
+            'phoenix.reason': d.problems[0]?.code ?? 'UNKNOWN',
+          });
+    });
     // Keep the group membership alive while the warehouse is slow or down.
     const beat = setInterval(() => void heartbeat().catch(() => undefined), 3_000);
     try {
@@ -147,6 +163,7 @@ export function createIngestor(deps: {
               ...position,
               tenantId: d.partial.tenantId,
               eventId: d.partial.eventId,
+              traceId: spans[i]?.spanContext().traceId,
               reason: d.problems[0]?.code,
               problems: d.problems.map(formatProblem),
             },
@@ -232,10 +249,15 @@ export function createIngestor(deps: {
       await consumer.disconnect().catch((err: unknown) => logger.warn({ err }, 'consumer disconnect failed'));
       logger.info('ingest lane stopped');
     },
-    /** Ready when connected with partitions assigned and the warehouse not failing for over a minute. */
-    readiness(): { ready: boolean; connected: boolean; assignedPartitions: number; failingForMs: number } {
+    /**
+     * Ready when connected, a member of the group with its assignment received, and the
+     * warehouse not failing for over a minute. An empty assignment is ready too: with
+     * more instances than partitions the extra ones are standby members that take over on
+     * the next rebalance, and a rollout must not wait for them forever.
+     */
+    readiness(): { ready: boolean; connected: boolean; joined: boolean; assignedPartitions: number; failingForMs: number } {
       const failingForMs = failingSince === null ? 0 : Date.now() - failingSince;
-      return { ready: connected && assigned > 0 && failingForMs < 60_000, connected, assignedPartitions: assigned, failingForMs };
+      return { ready: connected && joined && failingForMs < 60_000, connected, joined, assignedPartitions: assigned, failingForMs };
     },
     /** Per partition: consumed = applied + duplicate + superseded + dead_lettered, since this process started. */
     reconciliation(): Record<string, PartitionTally & { balanced: boolean }> {

@@ -21,7 +21,7 @@ async function main(): Promise<void> {
   const env = loadEnvironment();
   const logger = createLogger({ level: env.ingest.logLevel, name: 'ingest' });
   const metrics = createMetrics();
-  const tracing = createTracing({ serviceName: 'phoenix-ingest' });
+  const tracing = createTracing(env.tracing);
   const kafka = createKafka(env.kafka, logger);
   const warehouse = createWarehouse(env.warehouse);
   const { topics } = env.ingest;

@@ -1,16 +1,39 @@
 import { context, type Context, type Span, type Tracer } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import { BasicTracerProvider, type SpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import {
+  BasicTracerProvider,
+  BatchSpanProcessor,
+  SimpleSpanProcessor,
+  type SpanExporter,
+  type SpanProcessor,
+} from '@opentelemetry/sdk-trace-base';
 
 /**
  * OpenTelemetry tracing for the ingest. Each event's span continues the producer's
  * trace from the W3C `traceparent` Kafka header, so a trace started in the source app
- * runs through Phoenix. Exporting is the deployment's choice: pass an exporter
- * (OTLP in production, in-memory in tests); without one spans are created and dropped.
+ * runs through Phoenix. Where spans go is the deployment's choice:
+ * - `otlpEndpoint` (OTEL_EXPORTER_OTLP_* in environment.ts): OTLP/HTTP with JSON bodies, in batches
+ *   (thousands of events a second would be thousands of requests one by one);
+ * - `exporter`: exported one by one as they end (tests: an in-memory exporter);
+ * - neither: spans are created (their trace ids are in the logs) and dropped.
  */
-export function createTracing(options: { serviceName: string; exporter?: SpanExporter }) {
+export function createTracing(options: { serviceName: string; exporter?: SpanExporter; otlpEndpoint?: string }) {
+  const processors: SpanProcessor[] = [];
+  if (options.exporter) processors.push(new SimpleSpanProcessor(options.exporter));
+  if (options.otlpEndpoint)
+    processors.push(
+      // Bounded: when the collector is away, spans beyond the queue are dropped, never the events.
+      new BatchSpanProcessor(new OTLPTraceExporter({ url: options.otlpEndpoint, timeoutMillis: 5_000 }), {
+        maxQueueSize: 16_384,
+        maxExportBatchSize: 2_048,
+        scheduledDelayMillis: 1_000,
+      }),
+    );
   const provider = new BasicTracerProvider({
-    spanProcessors: options.exporter ? [new SimpleSpanProcessor(options.exporter)] : [],
+    resource: resourceFromAttributes({ 'service.name': options.serviceName }),
+    spanProcessors: processors,
   });
   const propagator = new W3CTraceContextPropagator();
   const tracer: Tracer = provider.getTracer(options.serviceName);
@@ -30,7 +53,10 @@ export function createTracing(options: { serviceName: string; exporter?: SpanExp
     return tracer.startSpan(name, { attributes }, extract(traceparent));
   }
 
-  return { tracer, startEventSpan, shutdown: () => provider.shutdown() };
+  /** Flushes what is queued; a collector that is away costs at most the export timeout, never an error. */
+  const shutdown = () => provider.shutdown().catch(() => undefined);
+
+  return { tracer, startEventSpan, shutdown };
 }
 
 export type Tracing = ReturnType<typeof createTracing>;

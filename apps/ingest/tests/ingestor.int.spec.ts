@@ -127,11 +127,19 @@ describe('ingest lane against Kafka and the emulator', () => {
         [`${topics['events']}/0`]: expect.objectContaining({ balanced: true }),
       });
 
-      // Spans continue the producer's trace.
-      const producerTraces = new Set(stream.filter((m) => m.kind === 'event').map((m) => m.headers['traceparent']?.split('-')[1]));
+      // Spans continue the producer's trace, for applied and refused messages alike.
+      const traceOf = (m: GeneratedMessage) => m.headers['traceparent']?.split('-')[1];
+      const producerTraces = new Set(stream.map(traceOf));
       const spans = exporter.getFinishedSpans();
-      expect(spans.length).toBeGreaterThan(0);
+      expect(spans).toHaveLength(stream.length);
       expect(spans.every((s) => producerTraces.has(s.spanContext().traceId))).toBe(true);
+      const refused = spans.filter((s) => s.attributes['phoenix.reason'] !== undefined);
+      expect(refused.map((s) => s.spanContext().traceId).sort()).toEqual(malformed.map(traceOf).sort());
+      expect(refused.every((s) => s.attributes['phoenix.outcome'] === 'dead_lettered')).toBe(true);
+      // The dead-letter log line names the producer's trace.
+      const deadLines = lines.filter((l) => l.includes('message dead-lettered'));
+      expect(deadLines).toHaveLength(malformed.length);
+      expect(deadLines.every((l) => producerTraces.has((JSON.parse(l) as { traceId?: string }).traceId))).toBe(true);
 
       // Logs: ids in fields, no personal data.
       const text = lines.join('');
@@ -159,6 +167,31 @@ describe('ingest lane against Kafka and the emulator', () => {
     } finally {
       await ingestor.stop();
       await producer.disconnect();
+    }
+  });
+
+  it('is ready as a standby member too: with more instances than partitions, the one without partitions answers ready', async () => {
+    const group = uniqueName('it-standby');
+    const first = lane(group);
+    const second = lane(group);
+    await Promise.all([first.producer.connect(), second.producer.connect()]);
+    try {
+      await first.ingestor.start();
+      await second.ingestor.start();
+      await eventually(
+        () => first.ingestor.readiness().ready && second.ingestor.readiness().ready,
+        'both members of the group ready after the rebalance',
+      );
+      // One partition: one member holds it, the other waits for a rebalance.
+      const held = [first, second].map((l) => l.ingestor.readiness().assignedPartitions).sort();
+      expect(held).toEqual([0, 1]);
+      await first.ingestor.stop();
+      expect(first.ingestor.readiness()).toMatchObject({ ready: false, joined: false });
+      // The standby takes the partition over.
+      await eventually(() => second.ingestor.readiness().assignedPartitions === 1 && second.ingestor.readiness().ready, 'the standby took over');
+    } finally {
+      await Promise.all([first.ingestor.stop(), second.ingestor.stop()]);
+      await Promise.all([first.producer.disconnect(), second.producer.disconnect()]);
     }
   });
 });

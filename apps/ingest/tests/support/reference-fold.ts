@@ -17,7 +17,7 @@ export interface ExpectedCurrent {
 export interface ExpectedWarehouse {
   /** entity type → "tenant/id" → expected current row */
   current: Map<string, Map<string, ExpectedCurrent>>;
-  /** entity type → sorted "tenant/id/event id" of every distinct version */
+  /** entity type → sorted "tenant/id/event id@valid time (epoch ms)" of every distinct version */
   history: Map<string, string[]>;
   /** sorted "tenant/event id" of every distinct valid event */
   raw: string[];
@@ -52,7 +52,7 @@ export function foldStream(messages: readonly Pick<GeneratedMessage, 'value'>[],
     const key = `${e.entityType}|${e.tenantId}/${e.entityId}`;
     const seen = winners.get(key);
     if (!seen || later(e, seen)) winners.set(key, e);
-    history.set(e.entityType, [...(history.get(e.entityType) ?? []), `${e.tenantId}/${e.entityId}/${e.id}`]);
+    history.set(e.entityType, [...(history.get(e.entityType) ?? []), `${e.tenantId}/${e.entityId}/${e.id}@${e.timeMs}`]);
   }
   for (const e of winners.values()) {
     const fields: Record<string, unknown> = {};

@@ -2,12 +2,19 @@ import { ENTITY_COLUMNS, currentTableName, historyTableName, sql, type Warehouse
 import { ENTITY_TYPES } from '@phoenix/domain';
 import type { ExpectedWarehouse } from './reference-fold';
 
-/** Reads what the warehouse holds, in the shape of the reference fold. */
+/**
+ * Reads what the warehouse holds, in the shape of the reference fold. Throws when a
+ * current table holds two rows for one entity (the fold's shape, a Map, could not show
+ * it) or a history row has no system time.
+ */
 export async function snapshot(warehouse: Warehouse): Promise<ExpectedWarehouse> {
   const current: ExpectedWarehouse['current'] = new Map();
   const history: ExpectedWarehouse['history'] = new Map();
   for (const entityType of ENTITY_TYPES) {
     const rows = await warehouse.query({ sql: sql`SELECT * FROM ${warehouse.table(currentTableName(entityType))}`, params: {} });
+    const keys = rows.map((r) => `${r['tenant_id']}/${r['id']}`);
+    const twice = keys.filter((k, i) => keys.indexOf(k) !== i);
+    if (twice.length > 0) throw new Error(`${currentTableName(entityType)} holds more than one row for ${[...new Set(twice)].join(', ')}`);
     if (rows.length > 0) {
       current.set(
         entityType,
@@ -29,11 +36,14 @@ export async function snapshot(warehouse: Warehouse): Promise<ExpectedWarehouse>
         ),
       );
     }
-    const versions = await warehouse.query<{ tenant_id: string; id: string; event_id: string }>({
-      sql: sql`SELECT tenant_id, id, event_id FROM ${warehouse.table(historyTableName(entityType))}`,
+    const versions = await warehouse.query<{ tenant_id: string; id: string; event_id: string; valid_from: string; recorded_at: string | null }>({
+      sql: sql`SELECT tenant_id, id, event_id, valid_from, recorded_at FROM ${warehouse.table(historyTableName(entityType))}`,
       params: {},
     });
-    if (versions.length > 0) history.set(entityType, versions.map((v) => `${v.tenant_id}/${v.id}/${v.event_id}`).sort());
+    const unrecorded = versions.find((v) => Number.isNaN(Date.parse(v.recorded_at ?? '')));
+    if (unrecorded) throw new Error(`${historyTableName(entityType)} row ${unrecorded.event_id} has no system time (recorded_at)`);
+    if (versions.length > 0)
+      history.set(entityType, versions.map((v) => `${v.tenant_id}/${v.id}/${v.event_id}@${Date.parse(v.valid_from)}`).sort());
   }
   const raw = await warehouse.query<{ tenant_id: string; event_id: string }>({
     sql: sql`SELECT tenant_id, event_id FROM ${warehouse.table('events_raw')}`,
