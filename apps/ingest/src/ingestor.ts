@@ -1,6 +1,7 @@
 import type { Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import { formatProblem } from '@phoenix/domain';
+import { createLagMonitor } from './lag';
 import type { IngestMetrics, Outcome } from './metrics';
 import { deadLetterHeaders, headerText } from './pipeline/dead-letter';
 import { decode, type ConsumedMessage, type Decoded } from './pipeline/decode';
@@ -22,6 +23,8 @@ export interface IngestorConfig {
   fetchMaxBytesPerPartition?: number;
   /** A lane name for logs and metrics, e.g. live or backfill. */
   lane: string;
+  /** How often the consumer lag gauge is refreshed from the broker; 15 s when unset. */
+  lagRefreshMs?: number;
 }
 
 /** The kafkajs consumer settings of a lane (also used by tools/bench/ingest, so every phase fetches alike). */
@@ -62,6 +65,8 @@ export function createIngestor(deps: {
   const { kafka, producer, writer, metrics, tracing, config } = deps;
   const logger = deps.logger.child({ lane: config.lane, groupId: config.groupId });
   const consumer: Consumer = kafka.consumer({ groupId: config.groupId, ...laneConsumerSettings(config) });
+  const admin = kafka.admin();
+  const lag = createLagMonitor({ admin, groupId: config.groupId, metrics, logger, intervalMs: config.lagRefreshMs ?? 15_000 });
   const stopping = new AbortController();
   const tallies = new Map<string, PartitionTally>();
   let assigned = 0;
@@ -74,6 +79,7 @@ export function createIngestor(deps: {
   consumer.on(consumer.events.GROUP_JOIN, (e) => {
     assigned = Object.values(e.payload.memberAssignment).reduce((n, partitions) => n + partitions.length, 0);
     joined = true;
+    lag.setAssignment(e.payload.memberAssignment);
     logger.info({ assignment: e.payload.memberAssignment }, 'joined consumer group');
   });
   consumer.on(consumer.events.REBALANCING, () => (joined = false));
@@ -189,6 +195,11 @@ export function createIngestor(deps: {
   async function eachBatch({ batch, heartbeat, isRunning, isStale, resolveOffset }: EachBatchPayload): Promise<void> {
     const endTimer = metrics.batchSeconds.startTimer({ topic: batch.topic });
     const receivedAt = new Date().toISOString();
+    const first = batch.messages[0];
+    if (first) {
+      // What is not committed yet, this batch included; the lag monitor and each commit update it.
+      metrics.lag.set({ topic: batch.topic, partition: String(batch.partition) }, Math.max(0, Number(batch.highWatermark) - Number(first.offset)));
+    }
     const chunks: ConsumedMessage[][] = [];
     for (let start = 0; start < batch.messages.length; start += config.maxBatchMessages) {
       chunks.push(
@@ -211,7 +222,9 @@ export function createIngestor(deps: {
     try {
       for (let i = 0; i < chunks.length; i++) {
         await written[i];
-        if (!isRunning() || isStale() || stopping.signal.aborted) break;
+        // A chunk that is written is committed even while the lane stops (fewer messages
+        // to read again); only a revoked partition (stale) must not commit.
+        if (isStale() || (!isRunning() && !stopping.signal.aborted)) break;
         const chunk = chunks[i] as ConsumedMessage[];
         const last = chunk[chunk.length - 1] as ConsumedMessage;
         resolveOffset(last.offset);
@@ -232,6 +245,8 @@ export function createIngestor(deps: {
 
   return {
     async start(): Promise<void> {
+      await admin.connect();
+      lag.start();
       await consumer.connect();
       await consumer.subscribe({ topics: config.topics, fromBeginning: true });
       await consumer.run({
@@ -247,6 +262,8 @@ export function createIngestor(deps: {
       stopping.abort(new Error('ingest stopping'));
       await consumer.stop().catch((err: unknown) => logger.warn({ err }, 'consumer stop failed'));
       await consumer.disconnect().catch((err: unknown) => logger.warn({ err }, 'consumer disconnect failed'));
+      lag.stop();
+      await admin.disconnect().catch((err: unknown) => logger.warn({ err }, 'admin disconnect failed'));
       logger.info('ingest lane stopped');
     },
     /**

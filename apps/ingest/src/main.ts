@@ -20,10 +20,34 @@ import { createTracing } from './tracing';
 async function main(): Promise<void> {
   const env = loadEnvironment();
   const logger = createLogger({ level: env.ingest.logLevel, name: 'ingest' });
+
+  // Signals are handled from here on, whatever is up yet: each part registers how to
+  // close it as it starts, and a shutdown closes them in reverse order within the bound.
+  const closers: { name: string; close: () => Promise<unknown> }[] = [];
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down: stop fetching, commit what is written, disconnect');
+    const deadline = setTimeout(() => {
+      logger.error({ timeoutMs: env.ingest.shutdownTimeoutMs }, 'shutdown timed out');
+      process.exit(1);
+    }, env.ingest.shutdownTimeoutMs);
+    for (const { name, close } of closers.reverse()) await close().catch((err: unknown) => logger.warn({ err, name }, 'close failed'));
+    clearTimeout(deadline);
+    logger.info('stopped');
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  const closing = (name: string, close: () => Promise<unknown>) => closers.push({ name, close });
+
   const metrics = createMetrics();
   const tracing = createTracing(env.tracing);
+  closing('tracing', () => tracing.shutdown());
   const kafka = createKafka(env.kafka, logger);
   const warehouse = createWarehouse(env.warehouse);
+  closing('warehouse', () => warehouse.close());
   const { topics } = env.ingest;
 
   const report = await preflight({
@@ -33,6 +57,7 @@ async function main(): Promise<void> {
     requiredTables: WAREHOUSE_TABLES.map((t) => t.name),
     logger,
   });
+  if (stopping) return;
   const missingTopics = Object.entries(report.kafka.topics).flatMap(([name, t]) => (t === 'missing' ? [name] : []));
   if (missingTopics.length > 0 || report.warehouse.missingTables.length > 0) {
     logger.fatal(
@@ -43,7 +68,9 @@ async function main(): Promise<void> {
   }
 
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  closing('producer', () => producer.disconnect());
   await producer.connect();
+  if (stopping) return;
   // One writer (so one statement per table in flight in this process), and one group
   // commit per lane, so backfill chunks never join, and never delay, a live write.
   const writer = createWarehouseWriter({
@@ -75,30 +102,15 @@ async function main(): Promise<void> {
     });
   }
   const http = createHttpServer({ port: env.ingest.httpPort, registry: metrics.registry, lanes, logger });
+  closing('http', () => http.close());
   const port = await http.listen();
-  for (const lane of Object.values(lanes)) await lane.start();
-  logger.info({ port, lanes: env.ingest.lanes }, 'ingest started');
-
-  let stopping = false;
-  const shutdown = async (signal: string) => {
+  // Lanes stop first (registered last): they commit what is written before anything below goes.
+  closing('lanes', () => Promise.all(Object.values(lanes).map((lane) => lane.stop())));
+  for (const lane of Object.values(lanes)) {
     if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'shutting down: stop fetching, abandon uncommitted work, disconnect');
-    const deadline = setTimeout(() => {
-      logger.error({ timeoutMs: env.ingest.shutdownTimeoutMs }, 'shutdown timed out');
-      process.exit(1);
-    }, env.ingest.shutdownTimeoutMs);
-    await Promise.all(Object.values(lanes).map((lane) => lane.stop()));
-    await producer.disconnect().catch(() => undefined);
-    await warehouse.close().catch(() => undefined);
-    await http.close();
-    await tracing.shutdown();
-    clearTimeout(deadline);
-    logger.info('stopped');
-    process.exit(0);
-  };
-  process.once('SIGTERM', () => void shutdown('SIGTERM'));
-  process.once('SIGINT', () => void shutdown('SIGINT'));
+    await lane.start();
+  }
+  logger.info({ port, lanes: env.ingest.lanes }, 'ingest started');
 }
 
 main().catch((err: unknown) => {

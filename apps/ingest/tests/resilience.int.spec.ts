@@ -35,6 +35,18 @@ describe('ingest process under failure', () => {
 
   afterEach(killAll);
 
+  /** The group's committed offset per partition, as the broker has them. */
+  async function committedOffsets(groupId: string, topic: string): Promise<Record<number, string>> {
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] });
+      return Object.fromEntries((offsets?.partitions ?? []).map((p) => [p.partition, p.offset]));
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
   /** `heldBack`: how many of the stream's last messages to leave for `produceRest()`. */
   async function setup(name: string, heldBack = 0) {
     const topics = await createTopics(kafka, { events: 3, backfill: 1, deadletter: 1 });
@@ -125,7 +137,12 @@ describe('ingest process under failure', () => {
       bq('stop');
       try {
         await t.produceRest();
-        await new Promise((r) => setTimeout(r, 20_000));
+        // Writes already past the warehouse may still commit in the first seconds; after
+        // that, nothing may be committed while the warehouse is down.
+        await new Promise((r) => setTimeout(r, 5_000));
+        const committedEarly = await committedOffsets(t.processEnv.INGEST_GROUP_ID, t.processEnv.TOPIC_EVENTS);
+        await new Promise((r) => setTimeout(r, 15_000));
+        expect(await committedOffsets(t.processEnv.INGEST_GROUP_ID, t.processEnv.TOPIC_EVENTS)).toEqual(committedEarly);
         const readiness = await fetch(`http://127.0.0.1:${ingest.port}/readyz`);
         const body = (await readiness.json()) as { lanes: { live: { failingForMs: number } } };
         // Still alive and honest about it: the lane reports the failing warehouse.
@@ -163,6 +180,13 @@ describe('ingest process under failure', () => {
       second.kill('SIGINT');
       expect((await second.exit()).code).toBe(0);
       expect(await snapshot(t.warehouse)).toEqual(t.expected);
+
+      // A signal during start-up (here: as soon as it logs) is a clean stop too, not a kill.
+      const starting = new IngestProcess(t.processEnv);
+      await eventually(() => starting.lines.some((l) => l.startsWith('{')), 'the first log line');
+      starting.kill('SIGTERM');
+      expect(await starting.exit()).toEqual({ code: 0, signal: null });
+      expect(starting.lines.some((l) => l.includes('"msg":"stopped"'))).toBe(true);
     } finally {
       await t.cleanup();
     }
