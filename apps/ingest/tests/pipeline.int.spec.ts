@@ -2,7 +2,11 @@ import fc from 'fast-check';
 import { generateEventList, type GeneratedMessage } from '@phoenix/domain';
 import { decode } from '../src/pipeline/decode';
 import { sql } from '@phoenix/bq';
-import { asConsumed, freshWarehouse } from './support/harness';
+import { createIngestor } from '../src/ingestor';
+import { createGroupCommit } from '../src/pipeline/group-commit';
+import { createTracing } from '../src/tracing';
+import { asConsumed, freshWarehouse, testLogger, uniqueName } from './support/harness';
+import { createTopics, deleteTopics, eventually, produce, testKafka } from './support/kafka';
 import { foldStream } from './support/reference-fold';
 import { normalise, snapshot } from './support/warehouse-snapshot';
 
@@ -98,6 +102,68 @@ describe('warehouse writer against the emulator', () => {
         },
       ),
       { numRuns: 6, seed: 4242, endOnFailure: true },
+    );
+  });
+
+  it('is order-insensitive through Kafka too: shuffled and duplicated on a 3-partition topic, read by the consumer group', async () => {
+    const kafka = testKafka();
+    const valid = stream.filter((m) => m.kind !== 'malformed');
+    const expected = normalise(foldStream(valid));
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.nat(valid.length - 1), { minLength: 0, maxLength: 30 }),
+        fc.integer({ min: 1, max: 60 }),
+        fc.integer(),
+        async (duplicateIndexes, chunk, seed) => {
+          const withDuplicates = [...valid, ...duplicateIndexes.map((i) => valid[i] as GeneratedMessage)];
+          const [shuffled] = fc.sample(fc.shuffledSubarray(withDuplicates, { minLength: withDuplicates.length, maxLength: withDuplicates.length }), {
+            seed,
+            numRuns: 1,
+          }) as [GeneratedMessage[]];
+          const topics = await createTopics(kafka, { events: 3, deadletter: 1 });
+          const { warehouse, writer, metrics, drop } = await freshWarehouse('it_ingest_kprop');
+          const producer = kafka.producer();
+          // Keys spread entities over the partitions (one entity's events share one), in the shuffled order.
+          await produce(
+            kafka,
+            topics['events'] as string,
+            shuffled.map((m) => ({ key: m.key, value: m.value, headers: m.headers })),
+          );
+          const lane = createIngestor({
+            kafka,
+            producer,
+            writer: createGroupCommit(writer, { maxMessages: 5_000 }),
+            metrics,
+            tracing: createTracing({ serviceName: 'it' }),
+            logger: testLogger().logger,
+            config: {
+              lane: 'live',
+              groupId: uniqueName('it-kprop'),
+              topics: [topics['events'] as string],
+              deadLetterTopic: topics['deadletter'] as string,
+              maxEventBytes: maxBytes,
+              maxBatchMessages: chunk,
+              partitionsConcurrently: 3,
+            },
+          });
+          try {
+            await producer.connect();
+            await lane.start();
+            const tally = () => Object.values(lane.reconciliation());
+            await eventually(() => tally().reduce((n, t) => n + t.consumed, 0) >= shuffled.length, 'every message consumed');
+            expect(await snapshot(warehouse)).toEqual(expected);
+            expect(tally().every((t) => t.balanced)).toBe(true);
+            expect(tally().reduce((n, t) => n + t.applied + t.superseded, 0)).toBe(expected.raw.length);
+            expect(tally().reduce((n, t) => n + t.duplicate, 0)).toBe(duplicateIndexes.length);
+          } finally {
+            await lane.stop();
+            await producer.disconnect();
+            await deleteTopics(kafka, Object.values(topics));
+            await drop();
+          }
+        },
+      ),
+      { numRuns: 3, seed: 2027, endOnFailure: true },
     );
   });
 

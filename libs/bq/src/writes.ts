@@ -138,6 +138,17 @@ WHEN NOT MATCHED THEN ${insertAll(DEAD_LETTERS_TABLE.columns)}`,
  * nothing; each MERGE is as idempotent and order-insensitive as its UNNEST twin above.
  */
 
+/**
+ * A staged batch: its id, and the time its rows carry in `staged_at` (all the same). The
+ * time bound lets BigQuery prune the stage's day partitions; the id finds the rows.
+ */
+export interface StagedBatch {
+  id: string;
+  stagedAt: Date;
+}
+
+const stagedParams = (batch: StagedBatch): Record<string, Param> => ({ batch: param.string(batch.id), staged_at: param.timestamp(batch.stagedAt) });
+
 /** `SELECT <columns> FROM ingest_stage WHERE batch_id = @batch …`, one row per key. */
 function stagedSource(
   warehouse: Warehouse,
@@ -147,12 +158,12 @@ function stagedSource(
   orderBy: SqlFragment,
 ): SqlFragment {
   return sql`SELECT ${join(columns.map((c) => ident(c.name)))} FROM ${warehouse.table(STAGE_TABLE.name)}
-  WHERE batch_id = @batch${where}
+  WHERE staged_at >= @staged_at AND batch_id = @batch${where}
   QUALIFY ROW_NUMBER() OVER (PARTITION BY ${join(partitionBy.map((c) => ident(c)))} ORDER BY ${orderBy}) = 1`;
 }
 
 /** MERGE a staged batch's versions of one entity type into `<entity>_history` (see appendHistoryStatement). */
-export function mergeStagedHistoryStatement(warehouse: Warehouse, entityType: EntityType, batchId: string): Statement {
+export function mergeStagedHistoryStatement(warehouse: Warehouse, entityType: EntityType, batch: StagedBatch): Statement {
   const table = spec(historyTableName(entityType));
   const source = stagedSource(warehouse, table.columns, sql` AND entity_type = @entity_type`, ['tenant_id', 'event_id'], sql`staged_at`);
   return {
@@ -160,12 +171,12 @@ export function mergeStagedHistoryStatement(warehouse: Warehouse, entityType: En
 USING (${source}) AS S
 ON H.tenant_id = S.tenant_id AND H.id = S.id AND H.event_id = S.event_id
 WHEN NOT MATCHED THEN ${insertAll(table.columns)}`,
-    params: { batch: param.string(batchId), entity_type: param.string(entityType) },
+    params: { ...stagedParams(batch), entity_type: param.string(entityType) },
   };
 }
 
 /** MERGE a staged batch's applied versions of one entity type into `<entity>_current` (see upsertCurrentStatement). */
-export function mergeStagedCurrentStatement(warehouse: Warehouse, entityType: EntityType, batchId: string): Statement {
+export function mergeStagedCurrentStatement(warehouse: Warehouse, entityType: EntityType, batch: StagedBatch): Statement {
   const table = spec(currentTableName(entityType));
   const source = stagedSource(
     warehouse,
@@ -180,19 +191,19 @@ USING (${source}) AS S
 ON T.tenant_id = S.tenant_id AND T.id = S.id
 WHEN MATCHED AND ${NEWER} THEN UPDATE SET ${updatesOf(table)}
 WHEN NOT MATCHED THEN ${insertAll(table.columns)}`,
-    params: { batch: param.string(batchId), entity_type: param.string(entityType) },
+    params: { ...stagedParams(batch), entity_type: param.string(entityType) },
   };
 }
 
 /** MERGE a staged batch into `events_raw` (see insertRawEventsStatement). */
-export function mergeStagedRawStatement(warehouse: Warehouse, batchId: string): Statement {
+export function mergeStagedRawStatement(warehouse: Warehouse, batch: StagedBatch): Statement {
   const source = stagedSource(warehouse, RAW_EVENTS_TABLE.columns, sql``, ['tenant_id', 'event_id'], sql`staged_at`);
   return {
     sql: sql`MERGE ${warehouse.table(RAW_EVENTS_TABLE.name)} AS T
 USING (${source}) AS S
 ON T.tenant_id = S.tenant_id AND T.event_id = S.event_id
 WHEN NOT MATCHED THEN ${insertAll(RAW_EVENTS_TABLE.columns)}`,
-    params: { batch: param.string(batchId) },
+    params: stagedParams(batch),
   };
 }
 

@@ -163,19 +163,20 @@ export function createWarehouseWriter(deps: {
 
     const enrichment = await enricher.prepare(applied);
     const rows = buildRows(items, outcomes, enrichment.columnsFor, recordedAt);
-    const batchId = randomUUID();
+    // A new id per attempt: a retried write stages its rows again under its own id.
+    const staged = { id: randomUUID(), stagedAt: new Date() };
     if (rows.raw.length > 0) {
       await timed(STAGE_TABLE.name, 'append', () =>
-        warehouse.appendRows(STAGE_TABLE, rows.raw.length, stagedCell(rows, batchId, new Date().toISOString())),
+        warehouse.appendRows(STAGE_TABLE, rows.raw.length, stagedCell(rows, staged.id, staged.stagedAt.toISOString())),
       );
       for (const entityType of rows.types) {
-        await run(historyTableName(entityType), 'merge', mergeStagedHistoryStatement(warehouse, entityType, batchId));
+        await run(historyTableName(entityType), 'merge', mergeStagedHistoryStatement(warehouse, entityType, staged));
         if (rows.currentTypes.has(entityType))
-          await run(currentTableName(entityType), 'merge', mergeStagedCurrentStatement(warehouse, entityType, batchId));
+          await run(currentTableName(entityType), 'merge', mergeStagedCurrentStatement(warehouse, entityType, staged));
       }
     }
     await enricher.afterWrite(applied, async (table, statement) => void (await run(table, 'enrich', statement)));
-    if (rows.raw.length > 0) await run(RAW_EVENTS_TABLE.name, 'merge', mergeStagedRawStatement(warehouse, batchId));
+    if (rows.raw.length > 0) await run(RAW_EVENTS_TABLE.name, 'merge', mergeStagedRawStatement(warehouse, staged));
     await housekeeping();
 
     let next = 0;
