@@ -19,7 +19,11 @@ async function main(): Promise<number> {
       (report.datasetCreated ? ', dataset created' : ''),
   );
   for (const altered of report.altered) {
-    console.log(`  ${altered.table}: added ${altered.addedColumns.join(', ') || '-'}; relaxed ${altered.relaxedColumns.join(', ') || '-'}`);
+    const expiration =
+      altered.partitionExpirationDays === undefined
+        ? ''
+        : `; partition expiration ${altered.partitionExpirationDays === null ? 'none' : `${altered.partitionExpirationDays} days`}`;
+    console.log(`  ${altered.table}: added ${altered.addedColumns.join(', ') || '-'}; relaxed ${altered.relaxedColumns.join(', ') || '-'}${expiration}`);
   }
   return 0;
 }

@@ -1,6 +1,6 @@
 import type { Table } from '@google-cloud/bigquery';
 import { classify, RAW_CLIENT, type Warehouse } from './client';
-import { planMigration, type ExistingTable, type MigrationAction, type Refusal } from './schema/plan';
+import { partitionExpirationMs, planMigration, type ExistingTable, type MigrationAction, type Refusal } from './schema/plan';
 import { WAREHOUSE_TABLES } from './schema/tables';
 import type { ColumnSpec, ColumnType, TableSpec } from './schema/types';
 import { ident, keyword, sql, type SqlFragment } from './sql';
@@ -9,7 +9,13 @@ export interface MigrationReport {
   readonly dataset: string;
   readonly datasetCreated: boolean;
   readonly created: readonly string[];
-  readonly altered: readonly { table: string; addedColumns: readonly string[]; relaxedColumns: readonly string[] }[];
+  readonly altered: readonly {
+    table: string;
+    addedColumns: readonly string[];
+    relaxedColumns: readonly string[];
+    /** Present when the partition expiration changed: the new value in days, null for none. */
+    partitionExpirationDays?: number | null;
+  }[];
   readonly unchanged: readonly string[];
 }
 
@@ -65,7 +71,7 @@ export async function migrate(warehouse: Warehouse, options: MigrateOptions = {}
   if (plan.refusals.length > 0) throw new MigrationRefusedError(plan.refusals);
 
   const created: string[] = [];
-  const altered: { table: string; addedColumns: string[]; relaxedColumns: string[] }[] = [];
+  const altered: MigrationReport['altered'][number][] = [];
   const unchanged = [...plan.unchanged];
   for (const action of plan.actions) {
     const applied = await apply(warehouse, action, existing.get(action.table.name), progress);
@@ -77,6 +83,9 @@ export async function migrate(warehouse: Warehouse, options: MigrateOptions = {}
         table: action.table.name,
         addedColumns: action.addColumns.map((c) => c.name),
         relaxedColumns: [...action.relaxColumns],
+        ...(action.partitionExpirationMs !== undefined
+          ? { partitionExpirationDays: action.partitionExpirationMs === null ? null : action.partitionExpirationMs / 86_400_000 }
+          : {}),
       });
   }
   return { dataset: `${config.projectId}.${config.datasetId}`, datasetCreated, created, altered, unchanged };
@@ -96,6 +105,7 @@ async function describeTable(table: Table): Promise<ExistingTable | undefined> {
       })),
       partitionBy: meta.timePartitioning?.field ?? null,
       clusterBy: meta.clustering?.fields ?? [],
+      partitionExpirationMs: meta.timePartitioning?.expirationMs ? Number(meta.timePartitioning.expirationMs) : null,
     };
   } catch (err) {
     throw classify(err);
@@ -117,13 +127,23 @@ async function apply(
         table.create({
           description: action.table.description,
           schema: { fields: action.table.columns.map(toField) },
-          timePartitioning: { type: 'DAY', field: action.table.partitionBy },
+          timePartitioning: timePartitioning(action.table, partitionExpirationMs(action.table)),
           clustering: { fields: [...action.table.clusterBy] },
         }),
       );
     }
-    const changes = [...action.addColumns.map((c) => `+${c.name}`), ...action.relaxColumns.map((c) => `${c} → NULLABLE`)];
+    const changes = [
+      ...action.addColumns.map((c) => `+${c.name}`),
+      ...action.relaxColumns.map((c) => `${c} → NULLABLE`),
+      ...(action.partitionExpirationMs === undefined
+        ? []
+        : [`partition expiration → ${action.partitionExpirationMs === null ? 'none' : `${action.partitionExpirationMs / 86_400_000} days`}`]),
+    ];
     progress(`altering table ${action.table.name}: ${changes.join(', ')}`);
+    if (action.partitionExpirationMs !== undefined)
+      // The client's type has no null for expirationMs; the API reads null as "clear it".
+      await table.setMetadata({ timePartitioning: timePartitioning(action.table, action.partitionExpirationMs, true) as never });
+    if (action.addColumns.length === 0 && action.relaxColumns.length === 0) return true;
     // One ADD COLUMN per statement: the emulator accepts no more, and DDL keeps the
     // physical table in step; the metadata patch below then records descriptions and modes.
     for (const column of action.addColumns) {
@@ -145,6 +165,15 @@ async function apply(
   } catch (err) {
     throw classify(err);
   }
+}
+
+/**
+ * BigQuery's timePartitioning of a table: by day on its partition column, with its
+ * expiration if any (a patch clears one with an explicit null; a create leaves it out).
+ */
+function timePartitioning(table: TableSpec, expirationMs: number | null, patch = false) {
+  const expiration = expirationMs === null ? (patch ? { expirationMs: null } : {}) : { expirationMs: String(expirationMs) };
+  return { type: 'DAY', field: table.partitionBy, ...expiration };
 }
 
 /** Resolves true when the create succeeded, false when the resource already existed (HTTP 409). */

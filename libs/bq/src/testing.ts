@@ -29,7 +29,7 @@ export async function tableMetadata(
   table: string,
 ): Promise<{
   schema: { fields: { name: string; type: string; mode?: string }[] };
-  timePartitioning?: { type: string; field?: string };
+  timePartitioning?: { type: string; field?: string; expirationMs?: string };
   clustering?: { fields: string[] };
 }> {
   const [meta] = await warehouse[RAW_CLIENT].dataset(warehouse.config.datasetId).table(table).getMetadata();

@@ -76,6 +76,9 @@ describe('warehouse against the BigQuery emulator', () => {
         type: 'TIMESTAMP',
         mode: 'REQUIRED',
       });
+      // Only the transient stage expires: 3 days.
+      expect((await tableMetadata(warehouse, 'ingest_stage')).timePartitioning).toMatchObject({ field: 'staged_at', expirationMs: '259200000' });
+      expect(meta.timePartitioning?.expirationMs).toBeUndefined();
     });
 
     it('is a no-op the second time', async () => {
@@ -104,6 +107,19 @@ describe('warehouse against the BigQuery emulator', () => {
       expect(rows).toEqual([{ slack_channel: '#platform' }]);
       // …and the next run with that schema is a no-op again.
       expect((await migrate(warehouse, { tables: [next] })).unchanged).toEqual(['team_current']);
+    });
+
+    it('sets a partition expiration on an existing table in place, and the next run changes nothing', async () => {
+      const base = WAREHOUSE_TABLES.find((t) => t.name === 'floor_history') as TableSpec;
+      const next: TableSpec = { ...base, partitionExpirationDays: 400 };
+      expect((await migrate(warehouse, { tables: [next] })).altered).toEqual([
+        { table: 'floor_history', addedColumns: [], relaxedColumns: [], partitionExpirationDays: 400 },
+      ]);
+      expect((await tableMetadata(warehouse, 'floor_history')).timePartitioning).toMatchObject({
+        field: 'recorded_at',
+        expirationMs: String(400 * 86_400_000),
+      });
+      expect((await migrate(warehouse, { tables: [next] })).unchanged).toEqual(['floor_history']);
     });
 
     it('adds a column declared in the middle of a table, keeping the physical and declared schemas usable', async () => {

@@ -86,6 +86,18 @@ describe('planMigration', () => {
     expect(planMigration([next], withExisting(asExisting(spec))).refusals.map((r) => r.code)).toEqual(['COLUMN_MODE_CHANGED']);
   });
 
+  it('sets, changes or clears a partition expiration in place', () => {
+    const expiring: TableSpec = { ...spec, partitionExpirationDays: 3 };
+    expect(planMigration([expiring], withExisting(asExisting(spec))).actions).toEqual([
+      { kind: 'alter-table', table: expiring, addColumns: [], relaxColumns: [], partitionExpirationMs: 259_200_000 },
+    ]);
+    const already = { ...asExisting(spec), partitionExpirationMs: 259_200_000 };
+    expect(planMigration([expiring], withExisting(already))).toEqual({ actions: [], refusals: [], unchanged: ['desk_current'] });
+    expect(planMigration([spec], withExisting(already)).actions).toEqual([
+      { kind: 'alter-table', table: spec, addColumns: [], relaxColumns: [], partitionExpirationMs: null },
+    ]);
+  });
+
   it('leaves tables it does not manage alone', () => {
     const other: ExistingTable = { name: 'someone_elses', columns: [], partitionBy: null, clusterBy: null };
     expect(planMigration([spec], withExisting(asExisting(spec), other)).refusals).toEqual([]);

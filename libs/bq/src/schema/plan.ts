@@ -6,6 +6,8 @@ export interface ExistingTable {
   readonly columns: readonly { name: string; type: string; mode?: string }[];
   readonly partitionBy?: string | null;
   readonly clusterBy?: readonly string[] | null;
+  /** Partition expiration in ms; null or absent when partitions never expire. */
+  readonly partitionExpirationMs?: number | null;
 }
 
 export type MigrationAction =
@@ -17,7 +19,16 @@ export type MigrationAction =
       readonly addColumns: readonly ColumnSpec[];
       /** REQUIRED columns the schema now declares NULLABLE (BigQuery relaxes these in place). */
       readonly relaxColumns: readonly string[];
+      /** Set when the partition expiration must change: the new value in ms, null for none. */
+      readonly partitionExpirationMs?: number | null;
     };
+
+const DAY_MS = 86_400_000;
+
+/** The partition expiration a table spec asks for, in ms (null: none). */
+export function partitionExpirationMs(table: TableSpec): number | null {
+  return table.partitionExpirationDays === undefined ? null : table.partitionExpirationDays * DAY_MS;
+}
 
 /** Codes for the changes `migrate` will not make, because they would lose or rewrite data. */
 export type RefusalCode =
@@ -143,7 +154,16 @@ export function planMigration(desired: readonly TableSpec[], existing: ReadonlyM
       });
     }
 
-    if (added.length > 0 || relaxed.length > 0) actions.push({ kind: 'alter-table', table, addColumns: added, relaxColumns: relaxed });
+    const expiration = partitionExpirationMs(table);
+    const expirationChanged = (current.partitionExpirationMs ?? null) !== expiration;
+    if (added.length > 0 || relaxed.length > 0 || expirationChanged)
+      actions.push({
+        kind: 'alter-table',
+        table,
+        addColumns: added,
+        relaxColumns: relaxed,
+        ...(expirationChanged ? { partitionExpirationMs: expiration } : {}),
+      });
     else if (refusals.length === before) unchanged.push(table.name);
   }
   return { actions, refusals, unchanged };

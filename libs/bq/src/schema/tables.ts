@@ -225,6 +225,9 @@ export const STAGE_TABLE: TableSpec = {
   description: 'Ingest staging: rows of in-flight batches, read back by batch_id; deleted after the staging retention.',
   columns: stageColumns(),
   partitionBy: 'staged_at',
+  // A safety net behind the writer's housekeeping (2 h): staged rows of a deployment that
+  // stopped are gone after this. A day partition lives 2-3 days, far beyond any write.
+  partitionExpirationDays: 3,
   clusterBy: ['batch_id'],
 };
 

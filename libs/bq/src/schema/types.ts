@@ -19,6 +19,11 @@ export interface TableSpec {
   readonly columns: readonly ColumnSpec[];
   /** Day partitioning on a TIMESTAMP or DATE column. */
   readonly partitionBy: string;
+  /**
+   * BigQuery deletes a partition this many days after its day: for transient tables
+   * only (the ingest's stage). Unset: partitions are kept.
+   */
+  readonly partitionExpirationDays?: number;
   /** Up to four clustering columns; tenant_id always comes first so tenant queries scan little. */
   readonly clusterBy: readonly string[];
 }
