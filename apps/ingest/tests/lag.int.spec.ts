@@ -1,10 +1,8 @@
-import { createIngestor } from '../src/ingestor';
 import { createMetrics } from '../src/metrics';
 import type { Decoded } from '../src/pipeline/decode';
 import type { WrittenBatch } from '../src/pipeline/writer';
-import { createTracing } from '../src/tracing';
-import { testLogger, uniqueName } from './support/harness';
 import { createTopics, deleteTopics, eventually, produce, testKafka } from './support/kafka';
+import { testLane } from './support/lane';
 
 /**
  * The consumer lag gauge against the real broker while the warehouse is stalled: the
@@ -30,24 +28,13 @@ describe('consumer lag while the warehouse stalls', () => {
         return { outcomes: batch.map(() => 'dead_lettered' as const) };
       },
     };
-    const producer = kafka.producer();
-    await producer.connect();
-    const lane = createIngestor({
+    const lane = testLane({
       kafka,
-      producer,
       writer,
       metrics,
-      tracing: createTracing({ serviceName: 'it' }),
-      logger: testLogger().logger,
-      config: {
-        lane: 'live',
-        groupId: uniqueName('it-lag'),
-        topics: [topics['events'] as string],
-        deadLetterTopic: topics['deadletter'] as string,
-        maxEventBytes: 4096,
-        maxBatchMessages: 100,
-        lagRefreshMs: 300,
-      },
+      topics: topics as { events: string; deadletter: string },
+      maxEventBytes: 4096,
+      config: { lagRefreshMs: 300 },
     });
     const lagOf = async () => (await metrics.lag.get()).values.find((v) => v.labels['topic'] === topics['events'])?.value;
     // Not JSON: every message is a dead letter, which keeps the test about lag alone.
@@ -63,7 +50,6 @@ describe('consumer lag while the warehouse stalls', () => {
     } finally {
       open = true;
       await lane.stop();
-      await producer.disconnect();
     }
     // A stopped lane holds no partition: its series are gone.
     expect(await lagOf()).toBeUndefined();

@@ -2,11 +2,10 @@ import fc from 'fast-check';
 import { generateEventList, type GeneratedMessage } from '@phoenix/domain';
 import { decode } from '../src/pipeline/decode';
 import { sql } from '@phoenix/bq';
-import { createIngestor } from '../src/ingestor';
 import { createGroupCommit } from '../src/pipeline/group-commit';
-import { createTracing } from '../src/tracing';
-import { asConsumed, freshWarehouse, testLogger, uniqueName } from './support/harness';
+import { asConsumed, freshWarehouse } from './support/harness';
 import { createTopics, deleteTopics, eventually, produce, testKafka } from './support/kafka';
+import { testLane } from './support/lane';
 import { foldStream } from './support/reference-fold';
 import { normalise, snapshot } from './support/warehouse-snapshot';
 
@@ -122,34 +121,23 @@ describe('warehouse writer against the emulator', () => {
           }) as [GeneratedMessage[]];
           const topics = await createTopics(kafka, { events: 3, deadletter: 1 });
           const { warehouse, writer, metrics, drop } = await freshWarehouse('it_ingest_kprop');
-          const producer = kafka.producer();
           // Keys spread entities over the partitions (one entity's events share one), in the shuffled order.
           await produce(
             kafka,
             topics['events'] as string,
             shuffled.map((m) => ({ key: m.key, value: m.value, headers: m.headers })),
           );
-          const lane = createIngestor({
+          const lane = testLane({
             kafka,
-            producer,
             writer: createGroupCommit(writer, { maxMessages: 5_000 }),
             metrics,
-            tracing: createTracing({ serviceName: 'it' }),
-            logger: testLogger().logger,
-            config: {
-              lane: 'live',
-              groupId: uniqueName('it-kprop'),
-              topics: [topics['events'] as string],
-              deadLetterTopic: topics['deadletter'] as string,
-              maxEventBytes: maxBytes,
-              maxBatchMessages: chunk,
-              partitionsConcurrently: 3,
-            },
+            topics: topics as { events: string; deadletter: string },
+            maxEventBytes: maxBytes,
+            config: { maxBatchMessages: chunk, partitionsConcurrently: 3 },
           });
           try {
-            await producer.connect();
             await lane.start();
-            const tally = () => Object.values(lane.reconciliation());
+            const tally = () => Object.values(lane.ingestor.reconciliation());
             await eventually(() => tally().reduce((n, t) => n + t.consumed, 0) >= shuffled.length, 'every message consumed');
             expect(await snapshot(warehouse)).toEqual(expected);
             expect(tally().every((t) => t.balanced)).toBe(true);
@@ -157,7 +145,6 @@ describe('warehouse writer against the emulator', () => {
             expect(tally().reduce((n, t) => n + t.duplicate, 0)).toBe(duplicateIndexes.length);
           } finally {
             await lane.stop();
-            await producer.disconnect();
             await deleteTopics(kafka, Object.values(topics));
             await drop();
           }
