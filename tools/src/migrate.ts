@@ -23,7 +23,9 @@ async function main(): Promise<number> {
       altered.partitionExpirationDays === undefined
         ? ''
         : `; partition expiration ${altered.partitionExpirationDays === null ? 'none' : `${altered.partitionExpirationDays} days`}`;
-    console.log(`  ${altered.table}: added ${altered.addedColumns.join(', ') || '-'}; relaxed ${altered.relaxedColumns.join(', ') || '-'}${expiration}`);
+    console.log(
+      `  ${altered.table}: added ${altered.addedColumns.join(', ') || '-'}; relaxed ${altered.relaxedColumns.join(', ') || '-'}${expiration}`,
+    );
   }
   return 0;
 }

@@ -28,7 +28,9 @@ describe('ingest environment', () => {
         OTEL_SERVICE_NAME: 'ingest-eu',
       }).tracing,
     ).toEqual({ serviceName: 'ingest-eu', otlpEndpoint: 'https://traces.example.net/otlp' });
-    expect(() => loadEnvironment({ OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' })).toThrow(/OTEL_EXPORTER_OTLP_ENDPOINT: must be an http\(s\) URL/);
+    expect(() => loadEnvironment({ OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' })).toThrow(
+      /OTEL_EXPORTER_OTLP_ENDPOINT: must be an http\(s\) URL/,
+    );
   });
 
   it('configures real Kafka over SASL/SSL and real BigQuery with a key file from the environment', () => {

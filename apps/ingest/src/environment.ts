@@ -66,7 +66,9 @@ export const tracingEnvironment = z
     OTEL_SERVICE_NAME: z.string().min(1).default('phoenix-ingest'),
   })
   .transform((e) => {
-    const endpoint = e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? (e.OTEL_EXPORTER_OTLP_ENDPOINT ? `${e.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, '')}/v1/traces` : undefined);
+    const endpoint =
+      e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ??
+      (e.OTEL_EXPORTER_OTLP_ENDPOINT ? `${e.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, '')}/v1/traces` : undefined);
     return { serviceName: e.OTEL_SERVICE_NAME, ...(endpoint ? { otlpEndpoint: endpoint } : {}) };
   });
 
@@ -124,7 +126,10 @@ const ingestEnvironment = z
   }));
 
 export function loadEnvironment(env: Readonly<Record<string, string | undefined>> = process.env) {
-  return parseConfig({ kafka: kafkaEnvironment, warehouse: warehouseEnvironment, ingest: ingestEnvironment, tracing: tracingEnvironment }, env);
+  return parseConfig(
+    { kafka: kafkaEnvironment, warehouse: warehouseEnvironment, ingest: ingestEnvironment, tracing: tracingEnvironment },
+    env,
+  );
 }
 
 export type IngestEnvironment = ReturnType<typeof loadEnvironment>;

@@ -198,7 +198,10 @@ export function createIngestor(deps: {
     const first = batch.messages[0];
     if (first) {
       // What is not committed yet, this batch included; the lag monitor and each commit update it.
-      metrics.lag.set({ topic: batch.topic, partition: String(batch.partition) }, Math.max(0, Number(batch.highWatermark) - Number(first.offset)));
+      metrics.lag.set(
+        { topic: batch.topic, partition: String(batch.partition) },
+        Math.max(0, Number(batch.highWatermark) - Number(first.offset)),
+      );
     }
     const chunks: ConsumedMessage[][] = [];
     for (let start = 0; start < batch.messages.length; start += config.maxBatchMessages) {

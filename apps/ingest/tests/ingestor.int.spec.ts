@@ -188,7 +188,10 @@ describe('ingest lane against Kafka and the emulator', () => {
       await first.ingestor.stop();
       expect(first.ingestor.readiness()).toMatchObject({ ready: false, joined: false });
       // The standby takes the partition over.
-      await eventually(() => second.ingestor.readiness().assignedPartitions === 1 && second.ingestor.readiness().ready, 'the standby took over');
+      await eventually(
+        () => second.ingestor.readiness().assignedPartitions === 1 && second.ingestor.readiness().ready,
+        'the standby took over',
+      );
     } finally {
       await Promise.all([first.ingestor.stop(), second.ingestor.stop()]);
       await Promise.all([first.producer.disconnect(), second.producer.disconnect()]);

@@ -115,10 +115,13 @@ describe('warehouse writer against the emulator', () => {
         fc.integer(),
         async (duplicateIndexes, chunk, seed) => {
           const withDuplicates = [...valid, ...duplicateIndexes.map((i) => valid[i] as GeneratedMessage)];
-          const [shuffled] = fc.sample(fc.shuffledSubarray(withDuplicates, { minLength: withDuplicates.length, maxLength: withDuplicates.length }), {
-            seed,
-            numRuns: 1,
-          }) as [GeneratedMessage[]];
+          const [shuffled] = fc.sample(
+            fc.shuffledSubarray(withDuplicates, { minLength: withDuplicates.length, maxLength: withDuplicates.length }),
+            {
+              seed,
+              numRuns: 1,
+            },
+          ) as [GeneratedMessage[]];
           const topics = await createTopics(kafka, { events: 3, deadletter: 1 });
           const { warehouse, writer, metrics, drop } = await freshWarehouse('it_ingest_kprop');
           // Keys spread entities over the partitions (one entity's events share one), in the shuffled order.

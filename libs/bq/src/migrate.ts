@@ -137,7 +137,9 @@ async function apply(
       ...action.relaxColumns.map((c) => `${c} → NULLABLE`),
       ...(action.partitionExpirationMs === undefined
         ? []
-        : [`partition expiration → ${action.partitionExpirationMs === null ? 'none' : `${action.partitionExpirationMs / 86_400_000} days`}`]),
+        : [
+            `partition expiration → ${action.partitionExpirationMs === null ? 'none' : `${action.partitionExpirationMs / 86_400_000} days`}`,
+          ]),
     ];
     progress(`altering table ${action.table.name}: ${changes.join(', ')}`);
     if (action.partitionExpirationMs !== undefined)

@@ -147,7 +147,10 @@ export interface StagedBatch {
   stagedAt: Date;
 }
 
-const stagedParams = (batch: StagedBatch): Record<string, Param> => ({ batch: param.string(batch.id), staged_at: param.timestamp(batch.stagedAt) });
+const stagedParams = (batch: StagedBatch): Record<string, Param> => ({
+  batch: param.string(batch.id),
+  staged_at: param.timestamp(batch.stagedAt),
+});
 
 /** `SELECT <columns> FROM ingest_stage WHERE batch_id = @batch …`, one row per key. */
 function stagedSource(

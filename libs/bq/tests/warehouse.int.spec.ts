@@ -77,7 +77,10 @@ describe('warehouse against the BigQuery emulator', () => {
         mode: 'REQUIRED',
       });
       // Only the transient stage expires: 3 days.
-      expect((await tableMetadata(warehouse, 'ingest_stage')).timePartitioning).toMatchObject({ field: 'staged_at', expirationMs: '259200000' });
+      expect((await tableMetadata(warehouse, 'ingest_stage')).timePartitioning).toMatchObject({
+        field: 'staged_at',
+        expirationMs: '259200000',
+      });
       expect(meta.timePartitioning?.expirationMs).toBeUndefined();
     });
 

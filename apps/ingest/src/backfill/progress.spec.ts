@@ -89,6 +89,8 @@ describe('progress and summaries', () => {
       markError: 'Not found: Dataset phoenix',
       durationMs: 20,
     });
-    expect(text).toMatch(/not marked: +2 re-driven letter\(s\) without redriven_at in dead_letters \(Not found: Dataset phoenix\); the letters went out/);
+    expect(text).toMatch(
+      /not marked: +2 re-driven letter\(s\) without redriven_at in dead_letters \(Not found: Dataset phoenix\); the letters went out/,
+    );
   });
 });

@@ -36,7 +36,13 @@ export async function snapshot(warehouse: Warehouse): Promise<ExpectedWarehouse>
         ),
       );
     }
-    const versions = await warehouse.query<{ tenant_id: string; id: string; event_id: string; valid_from: string; recorded_at: string | null }>({
+    const versions = await warehouse.query<{
+      tenant_id: string;
+      id: string;
+      event_id: string;
+      valid_from: string;
+      recorded_at: string | null;
+    }>({
       sql: sql`SELECT tenant_id, id, event_id, valid_from, recorded_at FROM ${warehouse.table(historyTableName(entityType))}`,
       params: {},
     });
