@@ -20,9 +20,7 @@ async function main(): Promise<number> {
   );
   for (const altered of report.altered) {
     const expiration =
-      altered.partitionExpirationDays === undefined
-        ? ''
-        : `; partition expiration ${altered.partitionExpirationDays === null ? 'none' : `${altered.partitionExpirationDays} days`}`;
+      altered.partitionExpirationDays === undefined ? '' : `; partition expiration ${altered.partitionExpirationDays} days`;
     console.log(
       `  ${altered.table}: added ${altered.addedColumns.join(', ') || '-'}; relaxed ${altered.relaxedColumns.join(', ') || '-'}${expiration}`,
     );

@@ -79,6 +79,8 @@ export function createIngestor(deps: {
   consumer.on(consumer.events.GROUP_JOIN, (e) => {
     assigned = Object.values(e.payload.memberAssignment).reduce((n, partitions) => n + partitions.length, 0);
     joined = true;
+    // A consumer restarted by kafkajs after a crash joins again without a new CONNECT event.
+    connected = true;
     lag.setAssignment(e.payload.memberAssignment);
     logger.info({ assignment: e.payload.memberAssignment }, 'joined consumer group');
   });
@@ -192,17 +194,19 @@ export function createIngestor(deps: {
     }
   }
 
-  async function eachBatch({ batch, heartbeat, isRunning, isStale, resolveOffset }: EachBatchPayload): Promise<void> {
+  async function eachBatch({
+    batch,
+    heartbeat,
+    isRunning,
+    isStale,
+    resolveOffset,
+    commitOffsetsIfNecessary,
+  }: EachBatchPayload): Promise<void> {
     const endTimer = metrics.batchSeconds.startTimer({ topic: batch.topic });
     const receivedAt = new Date().toISOString();
     const first = batch.messages[0];
-    if (first) {
-      // What is not committed yet, this batch included; the lag monitor and each commit update it.
-      metrics.lag.set(
-        { topic: batch.topic, partition: String(batch.partition) },
-        Math.max(0, Number(batch.highWatermark) - Number(first.offset)),
-      );
-    }
+    // What is not committed yet, this batch included; the lag monitor and each commit update it.
+    if (first) lag.observe(batch.topic, batch.partition, batch.highWatermark, first.offset);
     const chunks: ConsumedMessage[][] = [];
     for (let start = 0; start < batch.messages.length; start += config.maxBatchMessages) {
       chunks.push(
@@ -231,12 +235,15 @@ export function createIngestor(deps: {
         const chunk = chunks[i] as ConsumedMessage[];
         const last = chunk[chunk.length - 1] as ConsumedMessage;
         resolveOffset(last.offset);
-        await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() }]);
+        const next = (BigInt(last.offset) + 1n).toString();
+        const offsets = [{ topic: batch.topic, partition: batch.partition, offset: next }];
+        // consumer.commitOffsets does nothing once consumer.stop() began (kafkajs checks
+        // that the runner runs); the batch's own commit goes to the group while it is a member.
+        if (stopping.signal.aborted)
+          await commitOffsetsIfNecessary({ topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: next }] }] });
+        else await consumer.commitOffsets(offsets);
         metrics.batchSize.observe(chunk.length);
-        metrics.lag.set(
-          { topic: batch.topic, partition: String(batch.partition) },
-          Math.max(0, Number(batch.highWatermark) - Number(last.offset) - 1),
-        );
+        lag.observe(batch.topic, batch.partition, batch.highWatermark, next);
         await heartbeat();
       }
     } finally {
@@ -246,29 +253,55 @@ export function createIngestor(deps: {
     }
   }
 
+  let starting: Promise<void> | undefined;
+
+  /** Connects and joins, step by step; a stop in between ends it there (stop() then undoes what was done). */
+  async function startSteps(): Promise<void> {
+    const steps: (() => Promise<unknown> | void)[] = [
+      () => admin.connect(),
+      () => lag.start(),
+      () => consumer.connect(),
+      () => consumer.subscribe({ topics: config.topics, fromBeginning: true }),
+      () =>
+        consumer.run({
+          autoCommit: false,
+          eachBatchAutoResolve: false,
+          partitionsConsumedConcurrently: config.partitionsConcurrently ?? 1,
+          eachBatch,
+        }),
+    ];
+    for (const step of steps) {
+      if (stopping.signal.aborted) return;
+      await step();
+    }
+    logger.info({ topics: config.topics }, 'ingest lane started');
+  }
+
+  /** Stops fetching, commits what is written, abandons a waiting retry without committing past it, disconnects. */
+  async function stop(): Promise<void> {
+    stopping.abort(new Error('ingest stopping'));
+    // A start in progress ends at its next step; wait for it so nothing starts after this.
+    await starting?.catch(() => undefined);
+    await consumer.stop().catch((err: unknown) => logger.warn({ err }, 'consumer stop failed'));
+    await consumer.disconnect().catch((err: unknown) => logger.warn({ err }, 'consumer disconnect failed'));
+    lag.stop();
+    await admin.disconnect().catch((err: unknown) => logger.warn({ err }, 'admin disconnect failed'));
+    logger.info('ingest lane stopped');
+  }
+
   return {
+    /** Connects and joins the group. A failure leaves nothing running (it stops what it started) and is thrown. */
     async start(): Promise<void> {
-      await admin.connect();
-      lag.start();
-      await consumer.connect();
-      await consumer.subscribe({ topics: config.topics, fromBeginning: true });
-      await consumer.run({
-        autoCommit: false,
-        eachBatchAutoResolve: false,
-        partitionsConsumedConcurrently: config.partitionsConcurrently ?? 1,
-        eachBatch,
-      });
-      logger.info({ topics: config.topics }, 'ingest lane started');
+      starting = startSteps();
+      try {
+        await starting;
+      } catch (err) {
+        if (stopping.signal.aborted) return;
+        await stop();
+        throw err;
+      }
     },
-    /** Stops fetching, abandons an in-flight retry without committing past it, disconnects. */
-    async stop(): Promise<void> {
-      stopping.abort(new Error('ingest stopping'));
-      await consumer.stop().catch((err: unknown) => logger.warn({ err }, 'consumer stop failed'));
-      await consumer.disconnect().catch((err: unknown) => logger.warn({ err }, 'consumer disconnect failed'));
-      lag.stop();
-      await admin.disconnect().catch((err: unknown) => logger.warn({ err }, 'admin disconnect failed'));
-      logger.info('ingest lane stopped');
-    },
+    stop,
     /**
      * Ready when connected, a member of the group with its assignment received, and the
      * warehouse not failing for over a minute. An empty assignment is ready too: with

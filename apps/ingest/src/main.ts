@@ -17,6 +17,9 @@ import { createWarehouseWriter, DEFAULT_STAGING } from './pipeline/writer';
 import { preflight } from './preflight';
 import { createTracing } from './tracing';
 
+/** Set by the first SIGTERM/SIGINT: start-up stops at its next step, and its errors no longer matter. */
+let stopping = false;
+
 async function main(): Promise<void> {
   const env = loadEnvironment();
   const logger = createLogger({ level: env.ingest.logLevel, name: 'ingest' });
@@ -24,7 +27,6 @@ async function main(): Promise<void> {
   // Signals are handled from here on, whatever is up yet: each part registers how to
   // close it as it starts, and a shutdown closes them in reverse order within the bound.
   const closers: { name: string; close: () => Promise<unknown> }[] = [];
-  let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
@@ -33,7 +35,7 @@ async function main(): Promise<void> {
       logger.error({ timeoutMs: env.ingest.shutdownTimeoutMs }, 'shutdown timed out');
       process.exit(1);
     }, env.ingest.shutdownTimeoutMs);
-    for (const { name, close } of closers.reverse()) await close().catch((err: unknown) => logger.warn({ err, name }, 'close failed'));
+    for (const { name, close } of [...closers].reverse()) await close().catch((err: unknown) => logger.warn({ err, name }, 'close failed'));
     clearTimeout(deadline);
     logger.info('stopped');
     process.exit(0);
@@ -114,6 +116,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
+  // A start-up step that failed because the shutdown closed what it used: the shutdown exits.
+  if (stopping) return;
   if (err instanceof ConfigError) process.stderr.write(`ingest: ${err.message}\n`);
   else process.stderr.write(`ingest: fatal: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   process.exit(1);

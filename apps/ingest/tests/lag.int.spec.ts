@@ -47,6 +47,12 @@ describe('consumer lag while the warehouse stalls', () => {
       await eventually(async () => (await lagOf()) === 35, 'lag 35: the stall holds everything produced since');
       open = true;
       await eventually(async () => (await lagOf()) === 0, 'lag 0 once written and committed');
+      // …and 0 because everything is committed, not because an old high watermark said so.
+      const admin = kafka.admin();
+      await admin.connect();
+      const [offsets] = await admin.fetchOffsets({ groupId: lane.groupId, topics: [topics['events'] as string] });
+      await admin.disconnect();
+      expect(offsets?.partitions.map((p) => p.offset)).toEqual(['35']);
     } finally {
       open = true;
       await lane.stop();

@@ -378,16 +378,20 @@ export function createAppender(config: WarehouseConfig) {
    * answers. The default stream accepts requests in flight on one connection.
    */
   async function appendAll(table: TableSpec, rowCount: number, valueAt: CellReader): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
     const sent: Promise<void>[] = [];
+    let failed = false;
+    // Encoding errors (a value the column type cannot hold) are the caller's: thrown as they are.
+    for (const payload of encodeRowChunks(table, 0, rowCount, valueAt)) {
+      if (sent.length > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+      // After a refused request the append fails anyway: send no more on a broken stream.
+      if (failed) break;
+      const answer = send(table.name, payload);
+      // Collected below; without a handler an early failure would be "unhandled" meanwhile.
+      answer.catch(() => (failed = true));
+      sent.push(answer);
+    }
+    let timer: NodeJS.Timeout | undefined;
     try {
-      for (const payload of encodeRowChunks(table, 0, rowCount, valueAt)) {
-        if (sent.length > 0) await new Promise<void>((resolve) => setImmediate(resolve));
-        const answer = send(table.name, payload);
-        // Failures are collected below; without a handler, an early one would be "unhandled" meanwhile.
-        answer.catch(() => undefined);
-        sent.push(answer);
-      }
       // A stream to a server that went away can stay silent: bound the wait like a query.
       const timeout = new Promise<never>((_, reject) => {
         timer = setTimeout(

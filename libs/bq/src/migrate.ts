@@ -14,7 +14,7 @@ export interface MigrationReport {
     addedColumns: readonly string[];
     relaxedColumns: readonly string[];
     /** Present when the partition expiration changed: the new value in days, null for none. */
-    partitionExpirationDays?: number | null;
+    partitionExpirationDays?: number;
   }[];
   readonly unchanged: readonly string[];
 }
@@ -83,9 +83,7 @@ export async function migrate(warehouse: Warehouse, options: MigrateOptions = {}
         table: action.table.name,
         addedColumns: action.addColumns.map((c) => c.name),
         relaxedColumns: [...action.relaxColumns],
-        ...(action.partitionExpirationMs !== undefined
-          ? { partitionExpirationDays: action.partitionExpirationMs === null ? null : action.partitionExpirationMs / 86_400_000 }
-          : {}),
+        ...(action.partitionExpirationMs !== undefined ? { partitionExpirationDays: action.partitionExpirationMs / 86_400_000 } : {}),
       });
   }
   return { dataset: `${config.projectId}.${config.datasetId}`, datasetCreated, created, altered, unchanged };
@@ -135,16 +133,11 @@ async function apply(
     const changes = [
       ...action.addColumns.map((c) => `+${c.name}`),
       ...action.relaxColumns.map((c) => `${c} → NULLABLE`),
-      ...(action.partitionExpirationMs === undefined
-        ? []
-        : [
-            `partition expiration → ${action.partitionExpirationMs === null ? 'none' : `${action.partitionExpirationMs / 86_400_000} days`}`,
-          ]),
+      ...(action.partitionExpirationMs === undefined ? [] : [`partition expiration → ${action.partitionExpirationMs / 86_400_000} days`]),
     ];
     progress(`altering table ${action.table.name}: ${changes.join(', ')}`);
     if (action.partitionExpirationMs !== undefined)
-      // The client's type has no null for expirationMs; the API reads null as "clear it".
-      await table.setMetadata({ timePartitioning: timePartitioning(action.table, action.partitionExpirationMs, true) as never });
+      await table.setMetadata({ timePartitioning: timePartitioning(action.table, action.partitionExpirationMs) });
     if (action.addColumns.length === 0 && action.relaxColumns.length === 0) return true;
     // One ADD COLUMN per statement: the emulator accepts no more, and DDL keeps the
     // physical table in step; the metadata patch below then records descriptions and modes.
@@ -169,13 +162,9 @@ async function apply(
   }
 }
 
-/**
- * BigQuery's timePartitioning of a table: by day on its partition column, with its
- * expiration if any (a patch clears one with an explicit null; a create leaves it out).
- */
-function timePartitioning(table: TableSpec, expirationMs: number | null, patch = false) {
-  const expiration = expirationMs === null ? (patch ? { expirationMs: null } : {}) : { expirationMs: String(expirationMs) };
-  return { type: 'DAY', field: table.partitionBy, ...expiration };
+/** BigQuery's timePartitioning of a table: by day on its partition column, with its expiration if it declares one. */
+function timePartitioning(table: TableSpec, expirationMs: number | null) {
+  return { type: 'DAY', field: table.partitionBy, ...(expirationMs === null ? {} : { expirationMs: String(expirationMs) }) };
 }
 
 /** Resolves true when the create succeeded, false when the resource already existed (HTTP 409). */

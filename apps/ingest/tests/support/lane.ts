@@ -21,6 +21,7 @@ export function testLane(deps: {
   config?: Partial<IngestorConfig>;
 }) {
   const metrics = deps.metrics ?? createMetrics();
+  const groupId = deps.config?.groupId ?? uniqueName('it-lane');
   const { logger, lines } = testLogger(deps.logLevel ?? 'warn');
   const producer = deps.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   const ingestor = createIngestor({
@@ -32,7 +33,7 @@ export function testLane(deps: {
     logger,
     config: {
       lane: 'live',
-      groupId: uniqueName('it-lane'),
+      groupId,
       topics: [deps.topics.events],
       deadLetterTopic: deps.topics.deadletter,
       maxEventBytes: deps.maxEventBytes,
@@ -42,6 +43,7 @@ export function testLane(deps: {
   });
   return {
     ingestor,
+    groupId,
     producer,
     metrics,
     lines,

@@ -19,8 +19,8 @@ export type MigrationAction =
       readonly addColumns: readonly ColumnSpec[];
       /** REQUIRED columns the schema now declares NULLABLE (BigQuery relaxes these in place). */
       readonly relaxColumns: readonly string[];
-      /** Set when the partition expiration must change: the new value in ms, null for none. */
-      readonly partitionExpirationMs?: number | null;
+      /** Set when the declared partition expiration differs from the table's: the new value in ms. */
+      readonly partitionExpirationMs?: number;
     };
 
 const DAY_MS = 86_400_000;
@@ -154,8 +154,10 @@ export function planMigration(desired: readonly TableSpec[], existing: ReadonlyM
       });
     }
 
+    // Only for tables that declare one: an expiration set by hand or inherited from the
+    // dataset's default on another table is the operator's, and left alone.
     const expiration = partitionExpirationMs(table);
-    const expirationChanged = (current.partitionExpirationMs ?? null) !== expiration;
+    const expirationChanged = expiration !== null && (current.partitionExpirationMs ?? null) !== expiration;
     if (added.length > 0 || relaxed.length > 0 || expirationChanged)
       actions.push({
         kind: 'alter-table',
