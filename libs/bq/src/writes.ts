@@ -214,11 +214,25 @@ WHEN NOT MATCHED THEN ${insertAll(RAW_EVENTS_TABLE.columns)}`,
  * Sets `redriven_at` of dead letters by id (topic/partition/offset where the ingest first
  * read them): `tools/redrive`, once their republish was acknowledged. A later redrive of
  * the same letter moves the time forward; the Kafka header counts how often it happened.
+ * `receivedBetween` (when the ingest received them, with a day of slack each side) bounds
+ * the partitions the update reads.
  */
-export function markDeadLettersRedrivenStatement(warehouse: Warehouse, deadLetterIds: readonly string[], at: Date): Statement {
+export function markDeadLettersRedrivenStatement(
+  warehouse: Warehouse,
+  deadLetterIds: readonly string[],
+  at: Date,
+  receivedBetween: { from: Date; to: Date },
+): Statement {
+  const DAY_MS = 86_400_000;
   return {
-    sql: sql`UPDATE ${warehouse.table(DEAD_LETTERS_TABLE.name)} SET redriven_at = @at WHERE dead_letter_id IN UNNEST(@ids)`,
-    params: { at: param.timestamp(at), ids: param.array('STRING', deadLetterIds) },
+    sql: sql`UPDATE ${warehouse.table(DEAD_LETTERS_TABLE.name)} SET redriven_at = @at
+WHERE received_at BETWEEN @received_from AND @received_to AND dead_letter_id IN UNNEST(@ids)`,
+    params: {
+      at: param.timestamp(at),
+      received_from: param.timestamp(new Date(receivedBetween.from.getTime() - DAY_MS)),
+      received_to: param.timestamp(new Date(receivedBetween.to.getTime() + DAY_MS)),
+      ids: param.array('STRING', deadLetterIds),
+    },
   };
 }
 

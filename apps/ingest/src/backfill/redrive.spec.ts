@@ -68,7 +68,7 @@ describe('decideRedrive', () => {
       action: 'redrive',
       topic: 'phoenix.events',
       message: { key: l.key, value: l.value, headers: expect.objectContaining({ [DEAD_LETTER_HEADERS.redriveCount]: '1' }) },
-      deadLetterId: 'phoenix.events/2/41',
+      filed: { id: 'phoenix.events/2/41', receivedAtMs: Date.parse('2026-01-05T09:00:00.000Z') },
     });
   });
 
@@ -178,14 +178,22 @@ describe('runRedrive', () => {
 
   it('marks each re-driven letter in the warehouse by where it was first read, after its republish', async () => {
     const { deps, sent } = fakeDeps([[letter(oversized), letter(malformed), letter(oversized, { sourceOffset: '9' })]]);
-    const marked: { ids: readonly string[]; at: Date; sentBefore: number }[] = [];
-    deps.markRedriven = async (ids, at) => {
-      marked.push({ ids, at, sentBefore: sent.length });
-      return ids.length - 1; // one of them has no row
+    const marked: { ids: readonly string[]; received: number[]; at: Date; sentBefore: number }[] = [];
+    deps.markRedriven = async (letters, at) => {
+      marked.push({ ids: letters.map((l) => l.id), received: letters.map((l) => l.receivedAtMs), at, sentBefore: sent.length });
+      return letters.length - 1; // one of them has no row
     };
     deps.now = () => Date.parse('2026-11-26T03:00:00Z');
     const summary = await runRedrive(options, deps);
-    expect(marked).toEqual([{ ids: ['phoenix.events/2/41', 'phoenix.events/2/9'], at: new Date('2026-11-26T03:00:00Z'), sentBefore: 1 }]);
+    const received = Date.parse('2026-01-05T09:00:00.000Z');
+    expect(marked).toEqual([
+      {
+        ids: ['phoenix.events/2/41', 'phoenix.events/2/9'],
+        received: [received, received],
+        at: new Date('2026-11-26T03:00:00Z'),
+        sentBefore: 1,
+      },
+    ]);
     expect(summary).toMatchObject({ redriven: 2, marked: 1, notMarked: 1 });
     expect(summary.markError).toBeUndefined();
   });

@@ -55,7 +55,7 @@ export interface RedriveDeps {
    * updated. Called after their republish was acknowledged; a failure is counted
    * (`notMarked`), never fatal: the letters went out.
    */
-  markRedriven?(deadLetterIds: readonly string[], at: Date): Promise<number>;
+  markRedriven?(letters: readonly FiledLetter[], at: Date): Promise<number>;
   onProgress?(progress: RedriveProgress): void;
   now?(): number;
 }
@@ -92,7 +92,13 @@ export type RedriveDecision =
   | { action: 'skip' }
   | { action: 'still-invalid'; reason: string }
   | { action: 'no-destination' }
-  | { action: 'redrive'; topic: string; message: Message; deadLetterId?: string };
+  | { action: 'redrive'; topic: string; message: Message; filed?: FiledLetter };
+
+/** A dead letter's row in the dead_letters table: its id, and when the ingest received it (the table's partition column). */
+export interface FiledLetter {
+  id: string;
+  receivedAtMs: number;
+}
 
 const OUR_HEADERS = new Set<string>(Object.values(DEAD_LETTER_HEADERS));
 
@@ -136,7 +142,9 @@ export function decideRedrive(letter: DeadLetter, options: Pick<RedriveOptions, 
   if (!topic) return { action: 'no-destination' };
   const message = { key: letter.key, value: letter.value, headers: redriveHeaders(letter.headers) };
   const id = filedAs(letter);
-  return id === undefined ? { action: 'redrive', topic, message } : { action: 'redrive', topic, message, deadLetterId: id };
+  return id === undefined
+    ? { action: 'redrive', topic, message }
+    : { action: 'redrive', topic, message, filed: { id, receivedAtMs: deadLetterTime(letter) } };
 }
 
 /** The dead_letters row of a letter: where the ingest first read it, from the dead-letter headers. */
@@ -180,14 +188,14 @@ export async function runRedrive(options: RedriveOptions, deps: RedriveDeps): Pr
   const topicExists = new Map<string, Promise<boolean>>();
   let lastProgress = started;
 
-  async function mark(deadLetterIds: string[]): Promise<void> {
-    if (!deps.markRedriven || deadLetterIds.length === 0) return;
+  async function mark(letters: FiledLetter[]): Promise<void> {
+    if (!deps.markRedriven || letters.length === 0) return;
     try {
-      const updated = Math.min(deadLetterIds.length, await deps.markRedriven(deadLetterIds, new Date(now())));
+      const updated = Math.min(letters.length, await deps.markRedriven(letters, new Date(now())));
       summary.marked += updated;
-      summary.notMarked += deadLetterIds.length - updated;
+      summary.notMarked += letters.length - updated;
     } catch (err) {
-      summary.notMarked += deadLetterIds.length;
+      summary.notMarked += letters.length;
       summary.markError ??= err instanceof Error ? err.message : String(err);
     }
   }
@@ -196,7 +204,7 @@ export async function runRedrive(options: RedriveOptions, deps: RedriveDeps): Pr
     options.deadLetterTopic,
     async (letters) => {
       const outgoing = new Map<string, Message[]>();
-      const ids = new Map<Message, string>();
+      const filed = new Map<Message, FiledLetter>();
       for (const letter of letters) {
         if (options.signal?.aborted) break;
         summary.examined += 1;
@@ -212,7 +220,7 @@ export async function runRedrive(options: RedriveOptions, deps: RedriveDeps): Pr
           const list = outgoing.get(decision.topic) ?? [];
           list.push(decision.message);
           outgoing.set(decision.topic, list);
-          if (decision.deadLetterId !== undefined) ids.set(decision.message, decision.deadLetterId);
+          if (decision.filed !== undefined) filed.set(decision.message, decision.filed);
         }
       }
       for (const [topic, messages] of outgoing) {
@@ -226,7 +234,7 @@ export async function runRedrive(options: RedriveOptions, deps: RedriveDeps): Pr
         for (const chunk of chunkMessages(messages, options.batchSize ?? 500)) {
           if (!options.dryRun) {
             await deps.send(topic, chunk);
-            await mark(chunk.flatMap((m) => ids.get(m) ?? []));
+            await mark(chunk.flatMap((m) => filed.get(m) ?? []));
           }
           summary.redriven += chunk.length;
           bump(summary.redrivenByTopic, topic, chunk.length);

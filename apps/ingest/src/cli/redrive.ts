@@ -108,7 +108,17 @@ async function main(argv: string[]): Promise<number> {
           readTopicToEnd(kafka, topic, onBatch, { groupPrefix: 'phoenix-redrive', ...(signal ? { signal } : {}) }),
         send: (topic, messages) => publisher.send(topic, messages),
         topicExists: async (topic) => (await missingTopics(kafka, [topic])).length === 0,
-        markRedriven: async (ids, at) => (await warehouse.execute(markDeadLettersRedrivenStatement(warehouse, ids, at))).affectedRows,
+        markRedriven: async (letters, at) => {
+          const times = letters.map((l) => l.receivedAtMs);
+          const received = { from: new Date(Math.min(...times)), to: new Date(Math.max(...times)) };
+          const statement = markDeadLettersRedrivenStatement(
+            warehouse,
+            letters.map((l) => l.id),
+            at,
+            received,
+          );
+          return (await warehouse.execute(statement)).affectedRows;
+        },
         onProgress: (p) => say(formatRedriveProgress(p).replace(/^redrive: /, '')),
       },
     );
