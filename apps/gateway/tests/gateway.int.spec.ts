@@ -279,6 +279,15 @@ describe('the gateway in front of the real subgraphs', () => {
         400,
         'MAX_COST_EXCEEDED',
       ],
+      [
+        'the same query with its page size in a variable',
+        {
+          query: 'query Q($n: Int) { deskBookings(first: $n) { nodes { desk { floor { building { name } } } member { id } } } }',
+          variables: { n: 100 },
+        },
+        400,
+        'MAX_COST_EXCEEDED',
+      ],
     ])('refuses %s with its own code', async (_name, body, status, code) => {
       const res = await post(gateway.url, body, as(auditor));
       expect([res.status, res.body.errors?.[0]?.extensions?.['code']]).toEqual([status, code]);
