@@ -9,6 +9,8 @@ export interface GatewayContext extends BaseContext {
   /** The W3C traceparent to send to the subgraphs (a child of the client's, or a new trace). */
   traceparent: string;
   logger: Logger;
+  /** Aborted when the request runs out of REQUEST_TIMEOUT_MS: its subgraph calls stop then. */
+  signal?: AbortSignal;
   /** Filled by the plugins for the access log and metrics. */
   analytics: { operationName: string | null; operationHash: string | null; cache: 'hit' | 'miss' | null; errorCodes: string[] };
 }

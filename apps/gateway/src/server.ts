@@ -206,9 +206,11 @@ export function createGatewayServer(deps: GatewayDeps): GatewayServer {
         search = `?${params.toString()}`;
       }
 
+      const abort = new AbortController();
       const contextValue: GatewayContext = {
         principal,
         requestId,
+        signal: abort.signal,
         traceparent: childTraceparent(header(req, 'traceparent')),
         logger: logger.child({ requestId, consumerId: principal.consumerId, tenantId: principal.tenantId }),
         analytics,
@@ -222,6 +224,7 @@ export function createGatewayServer(deps: GatewayDeps): GatewayServer {
           context: async () => contextValue,
         }),
         config.limits.requestTimeoutMs,
+        () => abort.abort(new Error('request timed out')),
       );
       for (const [name, value] of response.headers) res.setHeader(name, value);
       status = response.status ?? 200;
@@ -323,10 +326,14 @@ function isIntrospectionOnly(body: unknown): boolean {
   }
 }
 
-async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+/** Rejects with 504 REQUEST_TIMEOUT after `ms`, and calls `onTimeout` (which stops the work still running). */
+async function withTimeout<T>(promise: Promise<T>, ms: number, onTimeout: () => void): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new HttpGraphQLError(504, 'REQUEST_TIMEOUT', `the request took longer than ${ms} ms`)), ms);
+    timer = setTimeout(() => {
+      onTimeout();
+      reject(new HttpGraphQLError(504, 'REQUEST_TIMEOUT', `the request took longer than ${ms} ms`));
+    }, ms);
   });
   try {
     return await Promise.race([promise, timeout]);

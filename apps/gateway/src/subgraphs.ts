@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomBytes } from 'node:crypto';
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { GraphQLError } from 'graphql';
@@ -5,6 +6,13 @@ import { Agent, request } from 'undici';
 import { CONTEXT_HEADER, signContext, type ContextKeys } from '@phoenix/domain';
 import type { GatewayContext } from './context';
 import type { GatewayMetrics } from './analytics';
+
+/**
+ * The abort signal of the client request a subgraph call is made for. RemoteGraphQLDataSource
+ * hands its fetcher only method, headers and body, so the signal travels alongside, set
+ * by SubgraphDataSource.process for everything that call awaits.
+ */
+const requestSignal = new AsyncLocalStorage<AbortSignal | undefined>();
 
 /** Headers only the gateway may set: a client's copies are dropped on the way in. */
 export const INTERNAL_HEADERS = [CONTEXT_HEADER, 'x-phoenix-tenant', 'x-phoenix-consumer', 'x-phoenix-scopes'];
@@ -46,7 +54,17 @@ export function createSubgraphDataSourceFactory(deps: {
   metrics: GatewayMetrics;
 }) {
   const agent = new Agent({ keepAliveTimeout: 30_000, keepAliveMaxTimeout: 60_000, connections: 128, pipelining: 1 });
-  const inFlight = new Map<string, Promise<{ status: number; headers: Record<string, string>; text: string }>>();
+  /**
+   * A subgraph fetch and the requests waiting for it (several when identical queries
+   * share it). It is stopped when every waiter has given up; a waiter that cannot give
+   * up (no abort signal) keeps it going.
+   */
+  interface Fetch {
+    answer: Promise<{ status: number; headers: Record<string, string>; text: string }>;
+    stop: AbortController;
+    waiting: number;
+  }
+  const inFlight = new Map<string, Fetch>();
 
   const sign = (ctx: Partial<GatewayContext>) => {
     const principal = ctx.principal ?? GATEWAY_PRINCIPAL;
@@ -62,15 +80,23 @@ export function createSubgraphDataSourceFactory(deps: {
     );
   };
 
-  const send = async (name: string, url: string, init: FetchInit, headers: Record<string, string>, timeoutMs: number) => {
+  const send = async (
+    name: string,
+    url: string,
+    init: FetchInit,
+    headers: Record<string, string>,
+    timeoutMs: number,
+    abort: AbortSignal | undefined,
+  ) => {
     const end = deps.metrics.subgraphDuration.startTimer({ subgraph: name });
+    const timeout = AbortSignal.timeout(timeoutMs);
     try {
       const res = await request(url, {
         method: 'POST',
         headers,
         body: init.body ?? null,
         dispatcher: agent,
-        signal: AbortSignal.timeout(timeoutMs),
+        signal: abort ? AbortSignal.any([timeout, abort]) : timeout,
       });
       const text = await res.body.text();
       end({ outcome: res.statusCode < 400 ? 'ok' : `http_${res.statusCode}` });
@@ -78,7 +104,7 @@ export function createSubgraphDataSourceFactory(deps: {
       for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) flat[k] = Array.isArray(v) ? v.join(', ') : v;
       return { status: res.statusCode, headers: flat, text };
     } catch (err) {
-      end({ outcome: (err as Error).name === 'TimeoutError' ? 'timeout' : 'error' });
+      end({ outcome: timeout.aborted ? 'timeout' : abort?.aborted ? 'abandoned' : 'error' });
       throw err;
     }
   };
@@ -97,16 +123,34 @@ export function createSubgraphDataSourceFactory(deps: {
           deps.shareInFlight && shareKey !== undefined && !/^\{"query":"\s*(mutation|subscription)\b/.test(body)
             ? `${input}\n${shareKey}\n${body}`
             : null;
-        let pending = key ? inFlight.get(key) : undefined;
-        if (!pending) {
-          pending = send(name, input, init, headers, timeoutMs);
+        let fetch = key ? inFlight.get(key) : undefined;
+        if (!fetch) {
+          const stop = new AbortController();
+          fetch = { answer: send(name, input, init, headers, timeoutMs, stop.signal), stop, waiting: 0 };
           if (key) {
-            inFlight.set(key, pending);
+            inFlight.set(key, fetch);
             const forget = () => inFlight.delete(key);
-            pending.then(forget, forget);
+            fetch.answer.then(forget, forget);
           }
         }
-        const answer = await pending;
+        const shared = fetch;
+        shared.waiting++;
+        const giveUp = requestSignal.getStore();
+        if (giveUp) {
+          const leave = () => {
+            if (--shared.waiting > 0) return;
+            // Nobody waits any more: stop it, and let a later identical query fetch afresh.
+            if (key && inFlight.get(key) === shared) inFlight.delete(key);
+            shared.stop.abort(giveUp.reason);
+          };
+          if (giveUp.aborted) leave();
+          else {
+            giveUp.addEventListener('abort', leave, { once: true });
+            const settled = () => giveUp.removeEventListener('abort', leave);
+            shared.answer.then(settled, settled);
+          }
+        }
+        const answer = await shared.answer;
         // Each waiter gets its own Response: a body can be read once.
         return new Response(answer.text, { status: answer.status, headers: answer.headers });
       }) as never,
@@ -140,6 +184,11 @@ class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
     config: ConstructorParameters<typeof RemoteGraphQLDataSource<GatewayContext>>[0],
   ) {
     super(config);
+  }
+
+  /** Runs the call with its client request's abort signal at hand for the fetcher. */
+  override process(options: GraphQLDataSourceProcessOptions<GatewayContext>) {
+    return requestSignal.run((options.context as Partial<GatewayContext>).signal, () => super.process(options));
   }
 
   override async errorFromResponse(response: Parameters<RemoteGraphQLDataSource['errorFromResponse']>[0]): Promise<GraphQLError> {

@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import { createServer, request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -382,6 +384,48 @@ describe('the gateway in front of the real subgraphs', () => {
         expect(JSON.stringify(res.body)).not.toMatch(/signature|x-phoenix-context|401|response/i);
       } finally {
         await misconfigured.close();
+      }
+    });
+
+    it('answers 504 REQUEST_TIMEOUT when the request runs out of time, and stops the subgraph call it was waiting for', async () => {
+      // A slow link in front of the real bookings subgraph: it forwards each call after 3 s,
+      // unless the gateway hangs up first.
+      const calls: { abandoned: boolean }[] = [];
+      const target = new URL(subgraphs.urls['SUBGRAPH_BOOKINGS_URL'] as string);
+      const slow = createServer((req, res) => {
+        const call = { abandoned: false };
+        calls.push(call);
+        const chunks: Buffer[] = [];
+        req.on('data', (c: Buffer) => chunks.push(c));
+        res.on('close', () => (call.abandoned = !res.writableEnded));
+        req.on('end', () => {
+          setTimeout(() => {
+            if (call.abandoned) return;
+            const upstream = httpRequest(target, { method: 'POST', headers: req.headers }, (answer) => {
+              res.writeHead(answer.statusCode ?? 502, answer.headers);
+              answer.pipe(res);
+            });
+            upstream.end(Buffer.concat(chunks));
+          }, 3_000);
+        });
+      });
+      await new Promise<void>((resolve) => slow.listen(0, '127.0.0.1', resolve));
+      const impatient = await startGateway({
+        ...env(),
+        SUBGRAPH_BOOKINGS_URL: `http://127.0.0.1:${(slow.address() as AddressInfo).port}/graphql`,
+        REQUEST_TIMEOUT_MS: '300',
+      });
+      try {
+        const started = Date.now();
+        const res = await post(impatient.url, { query: BUILDING }, as(reader));
+        expect([res.status, res.body.errors?.[0]?.extensions?.['code']]).toEqual([504, 'REQUEST_TIMEOUT']);
+        expect(Date.now() - started).toBeLessThan(2_000);
+        // The call to the subgraph was dropped, not left to run for 3 s more.
+        await new Promise((r) => setTimeout(r, 200));
+        expect(calls).toEqual([{ abandoned: true }]);
+      } finally {
+        await impatient.close();
+        await new Promise((r) => slow.close(r));
       }
     });
   });
