@@ -123,17 +123,18 @@ export function createSubgraphDataSourceFactory(deps: {
           deps.shareInFlight && shareKey !== undefined && !/^\{"query":"\s*(mutation|subscription)\b/.test(body)
             ? `${input}\n${shareKey}\n${body}`
             : null;
-        let fetch = key ? inFlight.get(key) : undefined;
-        if (!fetch) {
+        const start = (): Fetch => {
           const stop = new AbortController();
-          fetch = { answer: send(name, input, init, headers, timeoutMs, stop.signal), stop, waiting: 0 };
+          const started = { answer: send(name, input, init, headers, timeoutMs, stop.signal), stop, waiting: 0 };
           if (key) {
-            inFlight.set(key, fetch);
-            const forget = () => inFlight.delete(key);
-            fetch.answer.then(forget, forget);
+            inFlight.set(key, started);
+            // Only its own entry: a stopped fetch may have been replaced by a fresh one already.
+            const forget = () => inFlight.get(key) === started && inFlight.delete(key);
+            started.answer.then(forget, forget);
           }
-        }
-        const shared = fetch;
+          return started;
+        };
+        const shared = (key ? inFlight.get(key) : undefined) ?? start();
         shared.waiting++;
         const giveUp = requestSignal.getStore();
         if (giveUp) {

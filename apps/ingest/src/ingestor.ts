@@ -236,12 +236,11 @@ export function createIngestor(deps: {
         const last = chunk[chunk.length - 1] as ConsumedMessage;
         resolveOffset(last.offset);
         const next = (BigInt(last.offset) + 1n).toString();
-        const offsets = [{ topic: batch.topic, partition: batch.partition, offset: next }];
         // consumer.commitOffsets does nothing once consumer.stop() began (kafkajs checks
         // that the runner runs); the batch's own commit goes to the group while it is a member.
         if (stopping.signal.aborted)
           await commitOffsetsIfNecessary({ topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: next }] }] });
-        else await consumer.commitOffsets(offsets);
+        else await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next }]);
         metrics.batchSize.observe(chunk.length);
         lag.observe(batch.topic, batch.partition, batch.highWatermark, next);
         await heartbeat();

@@ -89,7 +89,11 @@ export function createLagMonitor(deps: {
     /** The partitions this instance now holds (each group join); others' series are removed. */
     setAssignment(next: Assignment): void {
       for (const [topic, partitions] of Object.entries(assignment))
-        for (const p of partitions) if (!next[topic]?.includes(p)) metrics.lag.remove(labelsOf(topic, p));
+        for (const p of partitions)
+          if (!next[topic]?.includes(p)) {
+            metrics.lag.remove(labelsOf(topic, p));
+            highs.delete(keyOf(topic, p));
+          }
       assignment = next;
       void tick();
     },
