@@ -10,7 +10,7 @@ import { foldStream } from './support/reference-fold';
 import { normalise, snapshot } from './support/warehouse-snapshot';
 
 /**
- * The write semantics of DESIGN.md, through the real writer into the BigQuery emulator:
+ * The write semantics of docs/data-model.md, through the real writer into the BigQuery emulator:
  * idempotent, order-insensitive, nothing silently dropped.
  */
 // The property runs several whole ingests against the emulator.

@@ -1,7 +1,7 @@
 import pino, { type DestinationStream, type Logger } from 'pino';
 import { PERSONAL_DATA_FIELDS } from '@phoenix/domain';
 
-// Personal data must never reach a log line, even by accident (DESIGN.md): pino
+// Personal data must never reach a log line, even by accident (docs/data-model.md, personal data): pino
 // censors these paths wherever an event's data or an entity state is logged.
 const PERSONAL_DATA_PATHS = [...new Set(Object.values(PERSONAL_DATA_FIELDS).flat())].flatMap((field) => [
   field,

@@ -27,7 +27,7 @@ export interface ExpectedWarehouse {
 const snake = (name: string) => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
 function later(a: DomainEvent, b: DomainEvent): boolean {
-  // (event time, sequence with "absent" lowest, event id) — the rule in DESIGN.md.
+  // (event time, sequence with "absent" lowest, event id) — the rule in docs/data-model.md.
   const ka = [a.timeMs, a.seq === null ? -1 : a.seq];
   const kb = [b.timeMs, b.seq === null ? -1 : b.seq];
   for (let i = 0; i < ka.length; i++) if (ka[i] !== kb[i]) return (ka[i] as number) > (kb[i] as number);

@@ -1,6 +1,6 @@
 /**
  * Read statements over the bitemporal history, the raw events and the dead letters
- * (the audit subgraph's warehouse access). Written with issue #4.
+ * (the audit subgraph's warehouse access).
  *
  * Every statement is scoped to one tenant (`tenant_id = @tenant`) and takes values only
  * as named parameters. Entity lookups take a whole DataLoader batch of ids at once
