@@ -31,7 +31,7 @@ import {
   type DataType,
   type Vector,
 } from 'apache-arrow';
-import type { WarehouseConfig } from './client';
+import type { WarehouseConfig } from './config';
 import { WarehouseError } from './errors';
 import type { ColumnSpec, TableSpec } from './schema/types';
 

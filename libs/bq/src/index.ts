@@ -4,8 +4,10 @@
  * query layer where every value is a named parameter. The only place in Phoenix that
  * imports @google-cloud/bigquery.
  */
-export { createWarehouse, warehouseEnvironment, WarehouseError, classify } from './client';
-export type { Warehouse, WarehouseConfig, WarehouseErrorCode, QueryOptions, Row } from './client';
+export { createWarehouse, WarehouseError, classify } from './client';
+export type { Warehouse, WarehouseErrorCode, QueryOptions, Row } from './client';
+export { warehouseEnvironment } from './config';
+export type { WarehouseConfig } from './config';
 export { encodeRowChunks, encodeRows, MAX_APPEND_BYTES } from './append';
 export type { CellReader, ArrowPayload } from './append';
 export { migrate, MigrationRefusedError } from './migrate';

@@ -5,7 +5,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { ENTITY_TYPES, type DomainEvent, type EntityType } from '@phoenix/domain';
-import { createWarehouse, RAW_CLIENT, warehouseEnvironment, type Warehouse } from './client';
+import { createWarehouse, RAW_CLIENT, type Warehouse } from './client';
+import { warehouseEnvironment } from './config';
 import { versionRow, type VersionRow } from './rows';
 import { appendHistoryStatement, enrichmentStatement, upsertCurrentStatement, type ReferenceChanges } from './writes';
 

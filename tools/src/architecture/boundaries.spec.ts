@@ -6,7 +6,7 @@ import { join } from 'node:path';
  * run ESLint and Nx in a child process (both load ESM configs) against the real
  * workspace configuration, so a weakened rule fails here.
  */
-const root = join(__dirname, '..', '..');
+const root = join(__dirname, '..', '..', '..');
 const nodeBin = process.execPath;
 
 function lint(cases: { filePath: string; code: string }[]): string[][] {
