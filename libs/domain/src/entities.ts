@@ -1,4 +1,5 @@
-import { z } from 'zod';
+import type { z } from 'zod';
+import * as f from './fields';
 
 /**
  * The nine entity types of the workplace model and the complete state each event
@@ -10,119 +11,99 @@ import { z } from 'zod';
  */
 
 /** Entity ids are opaque strings chosen by the source system; bounded so they fit keys and logs. */
-export const entityId = z
-  .string()
-  .min(1, 'must not be empty')
-  .max(128, 'must be at most 128 characters')
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, 'must start with a letter or digit and contain only letters, digits, . _ : -');
+export const entityId = f.id.zod;
 
-const isoTimestamp = z
-  .string()
-  .refine(isRealTimestamp, { message: 'must be an RFC 3339 timestamp between years 1900 and 9999, e.g. 2026-01-05T09:00:00Z' });
-const isoDate = z.string().refine(isRealDate, { message: 'must be a calendar date (YYYY-MM-DD) between 1900 and 9999, e.g. 2026-01-05' });
-const featureList = z.array(z.string().min(1).max(64)).max(32);
-
+const timestamp = f.refined(isRealTimestamp, 'must be an RFC 3339 timestamp between years 1900 and 9999, e.g. 2026-01-05T09:00:00Z');
+const date = f.refined(isRealDate, 'must be a calendar date (YYYY-MM-DD) between 1900 and 9999, e.g. 2026-01-05');
+const features = f.list(f.text(1, 64), 32);
 /** IANA zone names, checked against the runtime's own zone database. */
-const timezone = z.string().refine(isKnownTimeZone, { message: 'must be an IANA time zone, e.g. Europe/Berlin' });
-
-export const BuildingSchema = z.object({
-  id: entityId,
-  name: z.string().min(1).max(200),
-  address: z.string().max(500).nullable().optional(),
-  city: z.string().min(1).max(200),
-  countryCode: z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 code, e.g. DE'),
-  timezone,
-});
-
-export const FloorSchema = z.object({
-  id: entityId,
-  buildingId: entityId,
-  name: z.string().min(1).max(200),
-  level: z.int().min(-20).max(300),
-});
-
-export const DeskSchema = z.object({
-  id: entityId,
-  floorId: entityId,
-  label: z.string().min(1).max(100),
-  features: featureList,
-  bookable: z.boolean(),
-});
-
-export const RoomSchema = z.object({
-  id: entityId,
-  floorId: entityId,
-  name: z.string().min(1).max(200),
-  capacity: z.int().min(1).max(10_000),
-  features: featureList,
-  bookable: z.boolean(),
-});
-
-export const TeamSchema = z.object({
-  id: entityId,
-  name: z.string().min(1).max(200),
-  costCenter: z.string().max(64).nullable().optional(),
-});
+const timezone = f.refined(isKnownTimeZone, 'must be an IANA time zone, e.g. Europe/Berlin');
 
 export const MEMBER_ROLES = ['employee', 'contractor', 'admin'] as const;
-
-export const MemberSchema = z.object({
-  id: entityId,
-  teamId: entityId.nullable(),
-  /** Personal data. */
-  email: z.email({ message: 'must be an email address' }),
-  /** Personal data. */
-  displayName: z.string().min(1).max(200),
-  role: z.enum(MEMBER_ROLES),
-  active: z.boolean(),
-});
 
 /** Lifecycle shared by desk bookings, room bookings and visits. */
 export const BOOKING_STATUSES = ['booked', 'checked_in', 'cancelled', 'no_show', 'completed'] as const;
 export type BookingStatus = (typeof BOOKING_STATUSES)[number];
+const status = f.oneOf(BOOKING_STATUSES);
 
-// Cross-field rules (end after start, status matching the event's action) are checked
-// in validateEvent, so they are reported together with every field problem.
-export const DeskBookingSchema = z.object({
-  id: entityId,
-  deskId: entityId,
-  memberId: entityId,
-  /** The local calendar day of the booking in the building's time zone. */
-  date: isoDate,
-  startTime: isoTimestamp,
-  endTime: isoTimestamp,
-  status: z.enum(BOOKING_STATUSES),
-  checkedInAt: isoTimestamp.nullable().optional(),
-  cancelledAt: isoTimestamp.nullable().optional(),
-});
+/**
+ * Every entity type's fields, declared once: ENTITY_SCHEMAS (zod, for messages) and the
+ * ingest's fast path (fast-path.ts) are both built from these.
+ * Cross-field rules (end after start, status matching the event's action) are checked in
+ * validateEvent, so they are reported together with every field problem.
+ */
+export const ENTITY_FIELDS = {
+  building: {
+    id: f.id,
+    name: f.text(1, 200),
+    address: f.optional(f.text(0, 500)),
+    city: f.text(1, 200),
+    countryCode: f.pattern(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 code, e.g. DE'),
+    timezone,
+  },
+  floor: { id: f.id, buildingId: f.id, name: f.text(1, 200), level: f.int(-20, 300) },
+  desk: { id: f.id, floorId: f.id, label: f.text(1, 100), features, bookable: f.bool },
+  room: { id: f.id, floorId: f.id, name: f.text(1, 200), capacity: f.int(1, 10_000), features, bookable: f.bool },
+  team: { id: f.id, name: f.text(1, 200), costCenter: f.optional(f.text(0, 64)) },
+  member: {
+    id: f.id,
+    teamId: f.nullable(f.id),
+    /** Personal data. */
+    email: f.email,
+    /** Personal data. */
+    displayName: f.text(1, 200),
+    role: f.oneOf(MEMBER_ROLES),
+    active: f.bool,
+  },
+  desk_booking: {
+    id: f.id,
+    deskId: f.id,
+    memberId: f.id,
+    /** The local calendar day of the booking in the building's time zone. */
+    date,
+    startTime: timestamp,
+    endTime: timestamp,
+    status,
+    checkedInAt: f.optional(timestamp),
+    cancelledAt: f.optional(timestamp),
+  },
+  room_booking: {
+    id: f.id,
+    roomId: f.id,
+    organizerId: f.id,
+    title: f.optional(f.text(0, 200)),
+    startTime: timestamp,
+    endTime: timestamp,
+    attendeeCount: f.int(1, 10_000),
+    status,
+    checkedInAt: f.optional(timestamp),
+    cancelledAt: f.optional(timestamp),
+  },
+  visit: {
+    id: f.id,
+    hostId: f.id,
+    buildingId: f.id,
+    /** Personal data. */
+    visitorName: f.text(1, 200),
+    /** Personal data. */
+    visitorEmail: f.optional(f.email),
+    visitorCompany: f.optional(f.text(0, 200)),
+    expectedAt: timestamp,
+    status,
+    arrivedAt: f.optional(timestamp),
+    departedAt: f.optional(timestamp),
+  },
+} as const;
 
-export const RoomBookingSchema = z.object({
-  id: entityId,
-  roomId: entityId,
-  organizerId: entityId,
-  title: z.string().max(200).nullable().optional(),
-  startTime: isoTimestamp,
-  endTime: isoTimestamp,
-  attendeeCount: z.int().min(1).max(10_000),
-  status: z.enum(BOOKING_STATUSES),
-  checkedInAt: isoTimestamp.nullable().optional(),
-  cancelledAt: isoTimestamp.nullable().optional(),
-});
-
-export const VisitSchema = z.object({
-  id: entityId,
-  hostId: entityId,
-  buildingId: entityId,
-  /** Personal data. */
-  visitorName: z.string().min(1).max(200),
-  /** Personal data. */
-  visitorEmail: z.email({ message: 'must be an email address' }).nullable().optional(),
-  visitorCompany: z.string().max(200).nullable().optional(),
-  expectedAt: isoTimestamp,
-  status: z.enum(BOOKING_STATUSES),
-  arrivedAt: isoTimestamp.nullable().optional(),
-  departedAt: isoTimestamp.nullable().optional(),
-});
+export const BuildingSchema = f.objectOf(ENTITY_FIELDS.building);
+export const FloorSchema = f.objectOf(ENTITY_FIELDS.floor);
+export const DeskSchema = f.objectOf(ENTITY_FIELDS.desk);
+export const RoomSchema = f.objectOf(ENTITY_FIELDS.room);
+export const TeamSchema = f.objectOf(ENTITY_FIELDS.team);
+export const MemberSchema = f.objectOf(ENTITY_FIELDS.member);
+export const DeskBookingSchema = f.objectOf(ENTITY_FIELDS.desk_booking);
+export const RoomBookingSchema = f.objectOf(ENTITY_FIELDS.room_booking);
+export const VisitSchema = f.objectOf(ENTITY_FIELDS.visit);
 
 export type Building = z.infer<typeof BuildingSchema>;
 export type Floor = z.infer<typeof FloorSchema>;
