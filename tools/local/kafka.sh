@@ -21,7 +21,7 @@ CONF_DIR="$REPO_ROOT/tools/local/kafka"
 POM="$CONF_DIR/pom.xml"
 TOPICS_CONF="$CONF_DIR/topics.conf"
 
-LOCAL_DIR="${PHOENIX_LOCAL_DIR:-$REPO_ROOT/.local}"
+LOCAL_DIR="$(realpath -m "${PHOENIX_LOCAL_DIR:-$REPO_ROOT/.local}")"
 KAFKA_DIR="$LOCAL_DIR/kafka"
 LIBS_DIR="$KAFKA_DIR/libs"
 DATA_DIR="$KAFKA_DIR/data"
