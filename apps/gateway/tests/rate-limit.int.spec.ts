@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
+import fc from 'fast-check';
 import { Redis } from 'ioredis';
 import {
   createMemoryRateLimiter,
@@ -149,16 +150,44 @@ describe('Redis rate limiter against a real Redis', () => {
     expect(await ttl(`${prefix}{${id}}:sa`)).toBeGreaterThan(0);
   });
 
-  it('decides exactly as the memory limiter on the same sequence of requests and times', async () => {
-    const id = `parity-${randomUUID()}`;
-    const memory = createMemoryRateLimiter({ now });
-    const l = limits({ perSecond: 3, burst: 4, perMinute: 10, perDay: 14 });
-    const steps = [0, 0, 0, 0, 0, 100, 250, 333, 0, 1000, 2000, 0, 0, 0, 0, 0, 60_000, 0, 0, 0, 500, 500, 500, 500, 3_600_000, 0];
-    for (const step of steps) {
-      t += step;
-      const viaRedis = await (step % 2 === 0 ? a : b).check(id, l);
-      expect(viaRedis).toEqual(await memory.check(id, l));
-    }
+  it('decides exactly as the memory limiter over random sequences of requests, consumers, limits and clock steps', async () => {
+    // Model-based: the memory limiter is the model, the Lua script behind two replicas the
+    // system. Steps mix bursts (0 ms), exactly the time one or more tokens take to refill
+    // (where rounding differences would show), sub-second and longer steps, and minute
+    // and day boundaries.
+    const limit = fc.record({
+      perMinute: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 12 })),
+      perDay: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 30 })),
+      perSecond: fc.oneof(fc.constant(0), fc.double({ min: 0.25, max: 20, noNaN: true }), fc.integer({ min: 1, max: 5 })),
+      burst: fc.integer({ min: 1, max: 6 }),
+    });
+    const scenario = limit.chain((l) => {
+      const refill = l.perSecond > 0 ? 1000 / l.perSecond : 1000;
+      const step = fc.oneof(
+        fc.constant(0),
+        fc.integer({ min: 1, max: 3 }).map((tokens) => Math.ceil(tokens * refill)),
+        fc.integer({ min: 1, max: 3 }).map((tokens) => Math.floor(tokens * refill)),
+        fc.integer({ min: 1, max: 999 }),
+        fc.integer({ min: 1_000, max: 59_999 }),
+        fc.constantFrom(60_000, 3_600_000, 86_400_000),
+      );
+      const command = fc.record({ step, consumer: fc.integer({ min: 0, max: 2 }), replica: fc.boolean() });
+      return fc.tuple(fc.constant(l), fc.array(command, { minLength: 1, maxLength: 40 }));
+    });
+    await fc.assert(
+      fc.asyncProperty(scenario, async ([l, commands]) => {
+        const run = randomUUID();
+        const memory = createMemoryRateLimiter({ now });
+        const configured = limits(l);
+        for (const c of commands) {
+          t += c.step;
+          const id = `model-${run}-${c.consumer}`;
+          const viaRedis = await (c.replica ? a : b).check(id, configured);
+          expect(viaRedis).toEqual(await memory.check(id, configured));
+        }
+      }),
+      { numRuns: 80, seed: 20261203 },
+    );
   });
 
   it('works on the real clock when no clock is injected', async () => {
