@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +14,19 @@ describe('supergraph composition', () => {
     expect(hints).toEqual([]);
     expect(readFileSync(join(WORKSPACE_ROOT, SUPERGRAPH_PATH), 'utf8')).toBe(supergraphSdl);
   });
+
+  it('the checked-in resolver types of every subgraph are up to date (run npm run compose if not)', () => {
+    // In a child process, as `npm run compose -- --check`: graphql-codegen and prettier
+    // load ES modules, which jest's module loader cannot on Node 22.
+    const run = spawnSync(
+      process.execPath,
+      [join(WORKSPACE_ROOT, 'node_modules/tsx/dist/cli.mjs'), '--tsconfig', 'tools/tsconfig.lib.json', 'tools/src/compose.ts', '--check'],
+      { cwd: WORKSPACE_ROOT, encoding: 'utf8' },
+    );
+    expect(run.stderr).toBe('');
+    for (const subgraph of SUBGRAPHS) expect(run.stdout).toContain(`${subgraph.resolverTypesPath} is up to date`);
+    expect(run.status).toBe(0);
+  }, 60_000);
 
   it('names the code and the element when composition fails', () => {
     const dir = mkdtempSync(join(tmpdir(), 'compose-'));
