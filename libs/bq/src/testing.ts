@@ -7,7 +7,8 @@ import { randomBytes } from 'node:crypto';
 import { ENTITY_TYPES, type DomainEvent, type EntityType } from '@phoenix/domain';
 import { createWarehouse, RAW_CLIENT, warehouseEnvironment, type Warehouse } from './client';
 import { versionRow, type VersionRow } from './rows';
-import { appendHistoryStatement, enrichmentStatement, upsertCurrentStatement, type ReferenceChanges } from './writes';
+import { enrichmentStatement, type ReferenceChanges } from './enrichment';
+import { appendHistoryStatement, upsertCurrentStatement } from './writes';
 
 /** A warehouse on a new dataset `<prefix>_<random>`, configured from `env` (BIGQUERY_* variables). */
 export function createTestWarehouse(prefix: string, env: Readonly<Record<string, string | undefined>>): Warehouse {
