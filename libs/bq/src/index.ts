@@ -27,7 +27,7 @@ export { sql, ident, join, tableRef, param, checkStatement, SqlFragment } from '
 export type { Param, ParamType, ScalarType, Statement } from './sql';
 export { versionRow, rawEventRow, deadLetterRow } from './rows';
 export type { StagedBatch, WriteStateRow } from './writes';
-export type { ReferenceChanges } from './enrichment';
+export type { EnrichedType, EnrichmentScope, ReferenceChanges, StaleEnrichmentRow } from './enrichment';
 export type { VersionRow, RawEventRow, DeadLetterRow, KafkaPosition } from './rows';
 export {
   upsertCurrentStatement,
@@ -43,7 +43,7 @@ export {
   latestPerEntity,
   isNewerVersion,
 } from './writes';
-export { enrichmentStatement } from './enrichment';
+export { enrichmentStatement, staleEnrichmentQuery, ENRICHED_TYPES } from './enrichment';
 // Reads: every statement the subgraphs run, tenant-scoped by construction.
 export * from './reads/current';
 export * from './reads/history';

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { ENTITY_TYPES, type DomainEvent, type EntityType } from '@phoenix/domain';
 import { createWarehouse, RAW_CLIENT, warehouseEnvironment, type Warehouse } from './client';
 import { versionRow, type VersionRow } from './rows';
-import { enrichmentStatement, type ReferenceChanges } from './enrichment';
+import { ENRICHED_TYPES, enrichmentStatement, type ReferenceChanges } from './enrichment';
 import { appendHistoryStatement, upsertCurrentStatement } from './writes';
 
 /** A warehouse on a new dataset `<prefix>_<random>`, configured from `env` (BIGQUERY_* variables). */
@@ -70,17 +70,7 @@ export async function applyEvents(
     team: ids('team'),
   };
   // Bookings written in this call are enriched too, whatever their references' age.
-  const withOwn = (type: 'desk_booking' | 'room_booking' | 'visit'): ReferenceChanges => {
-    const own = ids(type);
-    if (own.length === 0) return changed;
-    return { ...changed, member: [...changed.member, ...events.filter((e) => e.entityType === type).map((e) => memberOf(e))] };
-  };
-  for (const type of ['desk_booking', 'room_booking', 'visit'] as const) {
-    await warehouse.execute(enrichmentStatement(warehouse, type, withOwn(type)));
+  for (const type of ENRICHED_TYPES) {
+    await warehouse.execute(enrichmentStatement(warehouse, type, { ...changed, ids: ids(type) }));
   }
-}
-
-function memberOf(event: DomainEvent): string {
-  const data = event.data as unknown as Record<string, unknown>;
-  return String(data['memberId'] ?? data['organizerId'] ?? data['hostId'] ?? '');
 }
