@@ -58,9 +58,7 @@ export function staleEnrichmentQuery(warehouse: Warehouse, scopes: Partial<Recor
     if (!scope) continue;
     const kind = `${entityType}_kind`;
     params[kind] = param.string(entityType);
-    branches.push(
-      sql`SELECT ${paramRef(kind)} AS entity_type, tenant_id, id FROM (${computed(warehouse, entityType, scope, entityType, params)}) WHERE stale`,
-    );
+    branches.push(sql`SELECT ${paramRef(kind)} AS entity_type, ${computed(warehouse, entityType, scope, entityType, params, 'stale')}`);
   }
   if (branches.length === 0) throw new TypeError('staleEnrichmentQuery: no table in scope');
   return { sql: join(branches, '\nUNION ALL\n'), params };
@@ -73,11 +71,11 @@ export function staleEnrichmentQuery(warehouse: Warehouse, scopes: Partial<Recor
  */
 export function enrichmentStatement(warehouse: Warehouse, entityType: EnrichedType, scope: EnrichmentScope): Statement {
   const params: Record<string, Param> = {};
-  const source = computed(warehouse, entityType, scope, 's', params);
+  const source = computed(warehouse, entityType, scope, 's', params, 'columns');
   const columns = enrichmentColumns(entityType).map(([name]) => ident(name));
   return {
     sql: sql`MERGE ${warehouse.table(currentTableName(entityType))} AS T
-USING (SELECT * FROM (${source}) WHERE stale) AS S
+USING (SELECT ${source}) AS S
 ON T.tenant_id = S.tenant_id AND T.id = S.id
 WHEN MATCHED THEN UPDATE SET ${join(columns.map((c) => sql`${c} = S.${c}`))}`,
     params,
@@ -106,9 +104,10 @@ function enrichmentColumns(entityType: EnrichedType): [string, SqlFragment][] {
 }
 
 /**
- * `SELECT tenant_id, id, <enrichment columns>, stale` for the live rows of a table in
- * scope, joined to the live reference rows; `stale` is true when any stored column
- * differs from the computed one. Parameters are named `<prefix>_…` and added to `params`.
+ * `b.tenant_id, b.id[, <enrichment columns>] FROM … WHERE …` (to follow a SELECT): the
+ * live rows of a table in scope whose stored enrichment differs from the one computed
+ * from the joined live reference rows; with `columns`, also the computed values.
+ * Parameters are named `<prefix>_…` and added to `params`.
  */
 function computed(
   warehouse: Warehouse,
@@ -116,6 +115,7 @@ function computed(
   scope: EnrichmentScope,
   prefix: string,
   params: Record<string, Param>,
+  output: 'stale' | 'columns',
 ): SqlFragment {
   const t = (name: EntityType) => warehouse.table(currentTableName(name));
   // `<column> IN UNNEST(<ids>)` for each non-empty list: ids as one space-separated
@@ -158,11 +158,12 @@ function computed(
     columns.map(([name, expr]) => sql`b.${ident(name)} IS DISTINCT FROM ${expr}`),
     ' OR ',
   );
-  return sql`SELECT b.tenant_id, b.id, ${join(columns.map(([name, expr]) => sql`${expr} AS ${ident(name)}`))}, (${stale}) AS stale
+  const values = output === 'columns' ? sql`, ${join(columns.map(([name, expr]) => sql`${expr} AS ${ident(name)}`))}` : sql``;
+  return sql`b.tenant_id, b.id${values}
   FROM ${t(entityType)} AS b
   ${joins}
   LEFT JOIN ${t('team')} AS tm ON tm.tenant_id = b.tenant_id AND tm.id = m.team_id AND NOT tm.deleted
-  WHERE b.tenant_id IN UNNEST(SPLIT(${paramRef(tenants)}, ' ')) AND NOT b.deleted AND (${inScope})`;
+  WHERE b.tenant_id IN UNNEST(SPLIT(${paramRef(tenants)}, ' ')) AND NOT b.deleted AND (${inScope}) AND (${stale})`;
 }
 
 function spaceSeparated(ids: readonly string[]): string {
