@@ -5,7 +5,7 @@ import { applyEvents, createTestWarehouse, dropTestDataset } from '@phoenix/bq/t
 import { createSubgraphMetrics, type SubgraphServer } from '@phoenix/subgraph';
 import { postGraphQL, recordingWarehouse, signedHeaders, TEST_CONTEXT_KEYS } from '@phoenix/subgraph/testing';
 import { createBookingsSubgraph } from '../src/subgraph';
-import { deskBookingEvent, world } from './world';
+import { deskBookingEvent, event, world } from './world';
 
 const READER = [SCOPES.read];
 const ALL = [SCOPES.read, SCOPES.personalData];
@@ -191,6 +191,91 @@ describe('subgraph-bookings against the emulator', () => {
       // r1 (capacity 4) is too small; rb1 (09:00–10:00) holds r1; rb2 (10:00–11:00) holds r2.
       expect(data['rooms']?.nodes.map((n) => n.id)).toEqual(['r3', 'r4']);
       expect(data['visits']?.nodes).toEqual([{ id: 'v1', host: { id: 'm1' }, building: { name: 'Berlin HQ' } }]);
+    });
+
+    it('matches a booking by floorId or buildingId exactly when its floor or building answers that one', async () => {
+      // Its own tenant: desks on a floor that has not arrived (uf404), and on a floor whose building has not (ub404).
+      const tenantId = 'umbrella';
+      await applyEvents(base, [
+        event(
+          'building',
+          { id: 'ub1', name: 'Umbrella HQ', city: 'Raccoon City', countryCode: 'US', timezone: 'America/Chicago' },
+          { tenantId },
+        ),
+        event('floor', { id: 'uf1', buildingId: 'ub1', name: 'Ground', level: 0 }, { tenantId }),
+        event('floor', { id: 'uf2', buildingId: 'ub404', name: 'Annex', level: 1 }, { tenantId }),
+        ...[
+          ['ud1', 'uf1'],
+          ['ud2', 'uf2'],
+          ['ud3', 'uf404'],
+        ].map(([id, floorId]) =>
+          event('desk', { id: id as string, floorId: floorId as string, label: id as string, features: [], bookable: true }, { tenantId }),
+        ),
+        event('room', { id: 'ur1', floorId: 'uf404', name: 'Lab', capacity: 4, features: [], bookable: true }, { tenantId }),
+        event(
+          'member',
+          { id: 'um1', teamId: null, email: 'um1@example.com', displayName: 'U 1', role: 'employee', active: true },
+          { tenantId },
+        ),
+        deskBookingEvent('ubk1', 'ud1', 'um1', '2026-01-05', tenantId),
+        deskBookingEvent('ubk2', 'ud2', 'um1', '2026-01-05', tenantId, 9),
+        deskBookingEvent('ubk3', 'ud3', 'um1', '2026-01-05', tenantId, 10),
+        event(
+          'room_booking',
+          {
+            id: 'urb1',
+            roomId: 'ur1',
+            organizerId: 'um1',
+            startTime: '2026-01-05T09:00:00Z',
+            endTime: '2026-01-05T10:00:00Z',
+            attendeeCount: 2,
+            status: 'booked',
+          },
+          { tenantId },
+        ),
+      ]);
+      const fields = 'nodes { id floor { id } building { id } enriched }';
+      const query = `{
+        floor404: deskBookings(filter: { floorId: "uf404" }) { ${fields} }
+        building404: deskBookings(filter: { buildingId: "ub404" }) { ${fields} }
+        floor2: deskBookings(filter: { floorId: "uf2" }) { ${fields} }
+        building1: deskBookings(filter: { buildingId: "ub1" }) { ${fields} }
+        desk3: deskBookings(filter: { deskId: "ud3" }) { ${fields} }
+        roomFloor404: roomBookings(filter: { floorId: "uf404" }) { ${fields} }
+        room1: roomBookings(filter: { roomId: "ur1" }) { ${fields} }
+      }`;
+      const nodes = async () => {
+        const res = await gql(query, {}, READER, tenantId);
+        expect(res.errors).toBeUndefined();
+        return res.data as Record<string, { nodes: unknown[] }>;
+      };
+      const row = (id: string, floor: string | null, building: string | null, enriched = false) => ({
+        id,
+        floor: floor && { id: floor },
+        building: building && { id: building },
+        enriched,
+      });
+      expect(await nodes()).toEqual({
+        floor404: { nodes: [] },
+        building404: { nodes: [] },
+        floor2: { nodes: [row('ubk2', 'uf2', null)] },
+        building1: { nodes: [row('ubk1', 'uf1', 'ub1', true)] },
+        desk3: { nodes: [row('ubk3', null, null)] },
+        roomFloor404: { nodes: [] },
+        room1: { nodes: [row('urb1', null, null)] },
+      });
+
+      // The missing floor arrives, on ub1: the filters and the fields move together.
+      await applyEvents(base, [event('floor', { id: 'uf404', buildingId: 'ub1', name: 'Basement', level: -1 }, { tenantId })]);
+      expect(await nodes()).toEqual({
+        floor404: { nodes: [row('ubk3', 'uf404', 'ub1', true)] },
+        building404: { nodes: [] },
+        floor2: { nodes: [row('ubk2', 'uf2', null)] },
+        building1: { nodes: [row('ubk1', 'uf1', 'ub1', true), row('ubk3', 'uf404', 'ub1', true)] },
+        desk3: { nodes: [row('ubk3', 'uf404', 'ub1', true)] },
+        roomFloor404: { nodes: [row('urb1', 'uf404', 'ub1', true)] },
+        room1: { nodes: [row('urb1', 'uf404', 'ub1', true)] },
+      });
     });
 
     it('returns every booking exactly once across pages while new bookings arrive', async () => {

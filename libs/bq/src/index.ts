@@ -28,7 +28,8 @@ export type { ColumnSpec, ColumnType, ColumnMode, TableSpec } from './schema/typ
 export { sql, ident, join, tableRef, param, checkStatement, SqlFragment } from './sql';
 export type { Param, ParamType, ScalarType, Statement } from './sql';
 export { versionRow, rawEventRow, deadLetterRow } from './rows';
-export type { ReferenceChanges, StagedBatch, WriteStateRow } from './writes';
+export type { StagedBatch, WriteStateRow } from './writes';
+export type { EnrichedType, EnrichmentScope, ReferenceChanges, StaleEnrichmentRow } from './enrichment';
 export type { VersionRow, RawEventRow, DeadLetterRow, KafkaPosition } from './rows';
 export {
   upsertCurrentStatement,
@@ -36,7 +37,6 @@ export {
   insertRawEventsStatement,
   insertDeadLettersStatement,
   markDeadLettersRedrivenStatement,
-  enrichmentStatement,
   mergeStagedHistoryStatement,
   mergeStagedCurrentStatement,
   mergeStagedRawStatement,
@@ -45,6 +45,7 @@ export {
   latestPerEntity,
   isNewerVersion,
 } from './writes';
+export { enrichmentStatement, staleEnrichmentQuery, ENRICHED_TYPES } from './enrichment';
 // Reads: every statement the subgraphs run, tenant-scoped by construction.
 export * from './reads/current';
 export * from './reads/history';

@@ -8,7 +8,8 @@ import { ENTITY_TYPES, type DomainEvent, type EntityType } from '@phoenix/domain
 import { createWarehouse, RAW_CLIENT, type Warehouse } from './client';
 import { warehouseEnvironment } from './config';
 import { versionRow, type VersionRow } from './rows';
-import { appendHistoryStatement, enrichmentStatement, upsertCurrentStatement, type ReferenceChanges } from './writes';
+import { ENRICHED_TYPES, enrichmentStatement, type ReferenceChanges } from './enrichment';
+import { appendHistoryStatement, upsertCurrentStatement } from './writes';
 
 /** A warehouse on a new dataset `<prefix>_<random>`, configured from `env` (BIGQUERY_* variables). */
 export function createTestWarehouse(prefix: string, env: Readonly<Record<string, string | undefined>>): Warehouse {
@@ -70,17 +71,7 @@ export async function applyEvents(
     team: ids('team'),
   };
   // Bookings written in this call are enriched too, whatever their references' age.
-  const withOwn = (type: 'desk_booking' | 'room_booking' | 'visit'): ReferenceChanges => {
-    const own = ids(type);
-    if (own.length === 0) return changed;
-    return { ...changed, member: [...changed.member, ...events.filter((e) => e.entityType === type).map((e) => memberOf(e))] };
-  };
-  for (const type of ['desk_booking', 'room_booking', 'visit'] as const) {
-    await warehouse.execute(enrichmentStatement(warehouse, type, withOwn(type)));
+  for (const type of ENRICHED_TYPES) {
+    await warehouse.execute(enrichmentStatement(warehouse, type, { ...changed, ids: ids(type) }));
   }
-}
-
-function memberOf(event: DomainEvent): string {
-  const data = event.data as unknown as Record<string, unknown>;
-  return String(data['memberId'] ?? data['organizerId'] ?? data['hostId'] ?? '');
 }

@@ -1,24 +1,50 @@
 import type { DomainEvent, EntityStateByType, EntityType } from '@phoenix/domain';
-import { currentTableName, enrichmentStatement, param, sql, type ReferenceChanges, type Statement, type Warehouse } from '@phoenix/bq';
+import {
+  currentTableName,
+  ENRICHED_TYPES,
+  enrichmentStatement,
+  param,
+  sql,
+  staleEnrichmentQuery,
+  type EnrichedType,
+  type EnrichmentScope,
+  type StaleEnrichmentRow,
+  type Statement,
+  type Warehouse,
+} from '@phoenix/bq';
 
 /**
  * Reference-data enrichment of bookings and visits (what StateFun's functions did):
  * desk/room → floor → building (names, time zone) and member → team.
  *
- * Lookups go through an in-process cache that the pipeline's own applied reference
- * events keep fresh (write-through) and that loads misses from the current tables in
- * one query per entity type per round. A booking whose references have not arrived is
- * still written, with `enriched = false`; when reference events are applied, one MERGE
- * per affected booking table recomputes enrichment from the current tables for the rows
- * that reference what changed, which completes those rows and carries renames to
- * existing bookings.
- * Across several ingest instances a cached entry can be stale for up to `ttlMs`.
+ * Rows are staged with enrichment from an in-process cache that the pipeline's own
+ * applied reference events keep fresh (write-through) and that loads misses from the
+ * current tables in one query per entity type per round. The cache can be stale: another
+ * instance may have applied a newer reference version, or a reference may arrive while a
+ * booking that missed it is being written. So after every write that applied bookings,
+ * visits or reference data, `afterWrite` checks in the warehouse — after that write's
+ * MERGEs committed — the rows it wrote and the rows that reference what it changed
+ * against the current reference rows (one query), and MERGEs only the tables with rows
+ * that differ. Of a booking write and a reference write that race, whichever checks
+ * last sees the other's commit, so every row converges to the current reference data
+ * whichever instance applied which version. A booking whose references have not arrived
+ * is written with `enriched = false` and completed by the check of the write that
+ * brings them.
  */
 export interface Enricher {
   /** Loads what `columnsFor` needs for these (applied) events. */
   prepare(events: readonly DomainEvent[]): Promise<{ columnsFor(event: DomainEvent): Record<string, unknown> }>;
-  /** After a batch is written: completes/refreshes enrichment if reference data changed. */
-  afterWrite(applied: readonly DomainEvent[], run: (table: string, statement: Statement) => Promise<void>): Promise<void>;
+  /**
+   * After a batch's MERGEs into the current tables committed: corrects the enrichment of
+   * the bookings and visits it applied and of those that reference what it applied.
+   */
+  afterWrite(applied: readonly DomainEvent[], warehouse: EnrichmentIo): Promise<void>;
+}
+
+/** How afterWrite reaches the warehouse: through the writer, which times and serialises statements per table. */
+export interface EnrichmentIo {
+  query(statement: Statement): Promise<readonly Record<string, unknown>[]>;
+  execute(table: string, statement: Statement): Promise<void>;
 }
 
 type RefType = 'desk' | 'room' | 'floor' | 'building' | 'member' | 'team';
@@ -31,7 +57,6 @@ interface RefValue {
   team: { name: string };
 }
 const REF_TYPE_SET: ReadonlySet<EntityType> = new Set<RefType>(['desk', 'room', 'floor', 'building', 'member', 'team']);
-const ENRICHED_TYPES = ['desk_booking', 'room_booking', 'visit'] as const;
 const isEnriched = (type: EntityType): boolean => type === 'desk_booking' || type === 'room_booking' || type === 'visit';
 
 // What columnsFor gives entity types that are not enriched; shared, as callers only read it.
@@ -217,13 +242,15 @@ export function createEnricher(deps: { warehouse: Warehouse; ttlMs?: number; max
     const team = lookupIn<'team'>(t?.team, member?.teamId);
     if (onlyIfCached && (member === undefined || team === undefined)) return undefined;
     const teamOk = !!member && (member.teamId === null || !!team);
+    // Ids only of references that exist (libs/bq enrichment.ts): the same values the
+    // warehouse's recompute gives, so a fresh cache stages rows the check leaves alone.
     if (event.entityType === 'visit') {
       const building = lookupIn<'building'>(t?.building, (event.data as EntityStateByType['visit']).buildingId);
       if (onlyIfCached && building === undefined) return undefined;
       return {
         building_name: building?.name ?? null,
         timezone: building?.timezone ?? null,
-        team_id: member?.teamId ?? null,
+        team_id: team ? (member?.teamId ?? null) : null,
         team_name: team?.name ?? null,
         enriched: !!building && teamOk,
       };
@@ -233,15 +260,23 @@ export function createEnricher(deps: { warehouse: Warehouse; ttlMs?: number; max
     const building = lookupIn<'building'>(t?.building, floor?.buildingId);
     if (onlyIfCached && (place === undefined || floor === undefined || building === undefined)) return undefined;
     return {
-      floor_id: place?.floorId ?? null,
+      floor_id: floor ? (place?.floorId ?? null) : null,
       floor_name: floor?.name ?? null,
-      building_id: floor?.buildingId ?? null,
+      building_id: building ? (floor?.buildingId ?? null) : null,
       building_name: building?.name ?? null,
       timezone: building?.timezone ?? null,
-      team_id: member?.teamId ?? null,
+      team_id: team ? (member?.teamId ?? null) : null,
       team_name: team?.name ?? null,
       enriched: !!place && !!floor && !!building && teamOk,
     };
+  }
+
+  /** Drops a tenant's cached entries: its rows were found stale, so some entry was. */
+  function forget(tenant: string): void {
+    const ofTenant = cache.get(tenant);
+    if (!ofTenant) return;
+    for (const entries of Object.values(ofTenant)) for (const entry of entries.values()) order.delete(entry);
+    cache.delete(tenant);
   }
 
   return {
@@ -266,30 +301,81 @@ export function createEnricher(deps: { warehouse: Warehouse; ttlMs?: number; max
       }
       return { columnsFor: (event) => prepared.get(event) ?? columnsFor(event) };
     },
-    async afterWrite(applied, run) {
-      const references = applied.filter((e) => REF_TYPE_SET.has(e.entityType));
-      if (references.length === 0) return;
-      const ids = (type: RefType) => [...new Set(references.filter((e) => e.entityType === type).map((e) => e.entityId))];
-      const changed: ReferenceChanges = {
-        tenants: [...new Set(references.map((e) => e.tenantId))],
-        desk: ids('desk'),
-        room: ids('room'),
-        floor: ids('floor'),
-        building: ids('building'),
-        member: ids('member'),
-        team: ids('team'),
-      };
-      // Only the tables whose enrichment can depend on what changed.
-      const affects: Record<(typeof ENRICHED_TYPES)[number], boolean> = {
-        desk_booking: ['desk', 'floor', 'building', 'member', 'team'].some((t) => changed[t as RefType].length > 0),
-        room_booking: ['room', 'floor', 'building', 'member', 'team'].some((t) => changed[t as RefType].length > 0),
-        visit: ['building', 'member', 'team'].some((t) => changed[t as RefType].length > 0),
-      };
+    async afterWrite(applied, io) {
+      const scopes = enrichmentScopes(applied);
+      if (Object.keys(scopes).length === 0) return;
+      const stale = (await io.query(staleEnrichmentQuery(warehouse, scopes))) as StaleEnrichmentRow[];
+      if (stale.length === 0) return;
       for (const entityType of ENRICHED_TYPES) {
-        if (affects[entityType]) await run(currentTableName(entityType), enrichmentStatement(warehouse, entityType, changed));
+        const rows = stale.filter((r) => r.entity_type === entityType);
+        if (rows.length === 0) continue;
+        const scope = emptyScope(rows.map((r) => r.tenant_id));
+        scope.ids = [...new Set(rows.map((r) => r.id))];
+        // Recomputed from a snapshot taken now, not from what the check read.
+        await io.execute(currentTableName(entityType), enrichmentStatement(warehouse, entityType, scope));
       }
+      for (const tenant of new Set(stale.map((r) => r.tenant_id))) forget(tenant);
     },
   };
+}
+
+type MutableScope = { -readonly [K in keyof EnrichmentScope]: string[] };
+const emptyScope = (tenants: readonly string[]): MutableScope => ({
+  tenants: [...new Set(tenants)],
+  ids: [],
+  desk: [],
+  room: [],
+  floor: [],
+  building: [],
+  member: [],
+  team: [],
+});
+
+/**
+ * Which rows of which enriched tables a batch's applied events make worth checking: the
+ * bookings and visits it applied (their staged enrichment came from the cache), and the
+ * rows that reference a desk, room, floor, building, member or team it applied.
+ */
+export function enrichmentScopes(applied: readonly DomainEvent[]): Partial<Record<EnrichedType, EnrichmentScope>> {
+  const refs = emptyScope([]);
+  const refTenants = new Set<string>();
+  const own = new Map<EnrichedType, { tenants: Set<string>; ids: Set<string> }>();
+  for (const e of applied) {
+    if (REF_TYPE_SET.has(e.entityType)) {
+      refs[e.entityType as RefType].push(e.entityId);
+      refTenants.add(e.tenantId);
+    } else if (isEnriched(e.entityType) && !e.tombstone) {
+      const type = e.entityType as EnrichedType;
+      let of = own.get(type);
+      if (!of) own.set(type, (of = { tenants: new Set(), ids: new Set() }));
+      of.tenants.add(e.tenantId);
+      of.ids.add(e.entityId);
+    }
+  }
+  const changed = (...types: RefType[]) => types.some((t) => refs[t].length > 0);
+  // Only the tables whose enrichment can depend on what changed.
+  const affected: Record<EnrichedType, boolean> = {
+    desk_booking: changed('desk', 'floor', 'building', 'member', 'team'),
+    room_booking: changed('room', 'floor', 'building', 'member', 'team'),
+    visit: changed('building', 'member', 'team'),
+  };
+  const unique = (ids: string[]) => [...new Set(ids)];
+  const scopes: Partial<Record<EnrichedType, EnrichmentScope>> = {};
+  for (const type of ENRICHED_TYPES) {
+    const of = own.get(type);
+    if (!of && !affected[type]) continue;
+    scopes[type] = {
+      tenants: [...new Set([...(of?.tenants ?? []), ...(affected[type] ? refTenants : [])])],
+      ids: [...(of?.ids ?? [])],
+      desk: type === 'desk_booking' ? unique(refs.desk) : [],
+      room: type === 'room_booking' ? unique(refs.room) : [],
+      floor: type === 'visit' ? [] : unique(refs.floor),
+      building: unique(refs.building),
+      member: unique(refs.member),
+      team: unique(refs.team),
+    };
+  }
+  return scopes;
 }
 
 function memberOf(e: DomainEvent): string | undefined {

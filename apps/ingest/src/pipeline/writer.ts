@@ -175,7 +175,10 @@ export function createWarehouseWriter(deps: {
           await run(currentTableName(entityType), 'merge', mergeStagedCurrentStatement(warehouse, entityType, staged));
       }
     }
-    await enricher.afterWrite(applied, async (table, statement) => void (await run(table, 'enrich', statement)));
+    await enricher.afterWrite(applied, {
+      query: (statement) => timed('enrichment', 'enrich-check', () => warehouse.query(statement, { labels: { component: 'ingest' } })),
+      execute: async (table, statement) => void (await run(table, 'enrich', statement)),
+    });
     if (rows.raw.length > 0) await run(RAW_EVENTS_TABLE.name, 'merge', mergeStagedRawStatement(warehouse, staged));
     await housekeeping();
 
