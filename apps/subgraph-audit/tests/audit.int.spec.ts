@@ -152,6 +152,18 @@ describe('subgraph-audit against the emulator', () => {
         recordedAt: t('2026-01-06T12:00:00Z'),
       },
       { event: event('desk_booking', 'deleted', '2026-01-05T18:00:00Z', { id: 'dbk-late' }), recordedAt: t('2026-01-05T18:00:01Z') },
+      // A desk with list fields, then deleted: the deletion's version has no fields at all.
+      {
+        event: event('desk', 'created', '2026-01-05T07:00:00Z', {
+          id: 'dsk-gone',
+          floorId: 'flr-x',
+          label: 'G.1',
+          features: ['monitor', 'standing'],
+          bookable: true,
+        }),
+        recordedAt: t('2026-01-05T07:00:01Z'),
+      },
+      { event: event('desk', 'deleted', '2026-01-05T19:00:00Z', { id: 'dsk-gone' }), recordedAt: t('2026-01-05T19:00:01Z') },
     );
     await record(base, items);
     await base.execute(
@@ -292,6 +304,23 @@ describe('subgraph-audit against the emulator', () => {
     });
     const gone = await gql('{ asOf(entityType: DESK_BOOKING, id: "dbk-late", validAt: "2026-01-05T19:00:00Z") { eventId } }');
     expect(gone.data).toEqual({ asOf: null });
+  });
+
+  it('answers every field of a deleted version as null, list fields included', async () => {
+    const res = await gql(`{
+      history(entityType: DESK, id: "dsk-gone") { nodes { deleted ... on DeskVersion { floorId label features bookable } } }
+      asOf(entityType: DESK, id: "dsk-gone", validAt: "2026-01-05T12:00:00Z") { ... on DeskVersion { features } }
+    }`);
+    expect(res.errors).toBeUndefined();
+    expect(res.data).toEqual({
+      history: {
+        nodes: [
+          { deleted: false, floorId: 'flr-x', label: 'G.1', features: ['monitor', 'standing'], bookable: true },
+          { deleted: true, floorId: null, label: null, features: null, bookable: null },
+        ],
+      },
+      asOf: { features: ['monitor', 'standing'] },
+    });
   });
 
   it('pages history: every version once, in order', async () => {
