@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { generateEventList, type GeneratedMessage } from '@phoenix/domain';
+import { createCloudEvent, generateEventList, type GeneratedMessage } from '@phoenix/domain';
 import { decode } from '../src/pipeline/decode';
 import { sql } from '@phoenix/bq';
 import { createGroupCommit } from '../src/pipeline/group-commit';
@@ -155,6 +155,46 @@ describe('warehouse writer against the emulator', () => {
       ),
       { numRuns: 3, seed: 2027, endOnFailure: true },
     );
+  });
+
+  it('decides appliedOnArrival by arrival order inside a batch: the first version to arrive was applied, even with a newer one later in it', async () => {
+    const { warehouse, writer, drop } = await freshWarehouse('it_ingest_arrival');
+    try {
+      const desk = (id: string, time: string) => ({
+        key: 'acme/dsk-a',
+        value: JSON.stringify(
+          createCloudEvent({
+            id,
+            tenantId: 'acme',
+            entityType: 'desk',
+            action: 'updated',
+            time,
+            data: { id: 'dsk-a', floorId: 'flr-1', label: id, features: ['monitor'], bookable: true },
+          }),
+        ),
+        headers: {},
+      });
+      // Arrival order: 10:00, then 12:00, then 11:00 (late: a newer version had arrived before it).
+      const batch = [desk('e-10', '2026-01-05T10:00:00Z'), desk('e-12', '2026-01-05T12:00:00Z'), desk('e-11', '2026-01-05T11:00:00Z')];
+      const { outcomes } = await writer.write(asConsumed(batch).map((m) => decode(m, { maxBytes })));
+      expect(outcomes).toEqual(['applied', 'applied', 'superseded']);
+      const raw = await warehouse.query<{ event_id: string; outcome: string }>({
+        sql: sql`SELECT event_id, outcome FROM ${warehouse.table('events_raw')} ORDER BY event_id`,
+        params: {},
+      });
+      expect(raw).toEqual([
+        { event_id: 'e-10', outcome: 'applied' },
+        { event_id: 'e-11', outcome: 'superseded' },
+        { event_id: 'e-12', outcome: 'applied' },
+      ]);
+      const current = await warehouse.query<{ event_id: string }>({
+        sql: sql`SELECT event_id FROM ${warehouse.table('desk_current')}`,
+        params: {},
+      });
+      expect(current).toEqual([{ event_id: 'e-12' }]);
+    } finally {
+      await drop();
+    }
   });
 
   it('applies a booking whose references have not arrived, and completes its enrichment when they do', async () => {

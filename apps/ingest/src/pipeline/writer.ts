@@ -23,7 +23,7 @@ import {
   writeStateQuery,
 } from '@phoenix/bq';
 import type { IngestMetrics } from '../metrics';
-import { classify, entityKey, eventKey, type CurrentVersion, type EventOutcome } from './classify';
+import { becomesCurrent, classify, entityKey, eventKey, type CurrentVersion, type EventOutcome } from './classify';
 import { deadLetterId } from './dead-letter';
 import type { Decoded } from './decode';
 import type { Enricher } from './enrichment';
@@ -216,10 +216,14 @@ export interface PlannedRows {
   currentTypes: Set<EntityType>;
 }
 
-/** The events classify found applied, in batch order. */
+/**
+ * The events whose versions become current rows, in batch order: the newest applied
+ * event of each entity (classify may apply several of one entity, in arrival order).
+ */
 export function appliedEvents(events: readonly DomainEvent[], outcomes: readonly EventOutcome[]): DomainEvent[] {
+  const toCurrent = becomesCurrent(events, outcomes);
   const applied: DomainEvent[] = [];
-  for (let i = 0; i < events.length; i++) if (outcomes[i] === 'applied') applied.push(events[i] as DomainEvent);
+  for (let i = 0; i < events.length; i++) if (toCurrent[i]) applied.push(events[i] as DomainEvent);
   return applied;
 }
 
@@ -235,16 +239,21 @@ export function buildRows(
   recordedAt: string,
 ): PlannedRows {
   const planned: PlannedRows = { raw: [], versions: [], toCurrent: [], types: new Set(), currentTypes: new Set() };
+  const current = becomesCurrent(
+    items.map((i) => i.event),
+    outcomes,
+  );
   for (let i = 0; i < items.length; i++) {
     const outcome = outcomes[i];
     if (outcome === 'duplicate') continue;
     const item = items[i] as EventItem;
     const applied = outcome === 'applied';
-    // An applied event's row carries its enrichment and serves both tables (see versionRow).
-    planned.versions.push(applied ? versionRow(item.event, recordedAt, columnsFor(item.event)) : versionRow(item.event, recordedAt));
-    planned.toCurrent.push(applied);
+    const toCurrent = current[i] === true;
+    // The current row's version carries its enrichment and serves both tables (see versionRow).
+    planned.versions.push(toCurrent ? versionRow(item.event, recordedAt, columnsFor(item.event)) : versionRow(item.event, recordedAt));
+    planned.toCurrent.push(toCurrent);
     planned.types.add(item.event.entityType);
-    if (applied) planned.currentTypes.add(item.event.entityType);
+    if (toCurrent) planned.currentTypes.add(item.event.entityType);
     planned.raw.push(
       rawEventRow(item.event, {
         payload: item.text,

@@ -182,7 +182,11 @@ export const RAW_EVENTS_TABLE: TableSpec = {
     col('trace_id', 'STRING', 'W3C trace id from the traceparent header'),
     col('received_at', 'TIMESTAMP', 'When the ingest read it', 'REQUIRED'),
     col('recorded_at', 'TIMESTAMP', 'When Phoenix recorded it (system time)', 'REQUIRED'),
-    col('outcome', 'STRING', 'applied (became the current version) or superseded (older than the current version when it arrived)'),
+    col(
+      'outcome',
+      'STRING',
+      'applied (newer than every version of its entity that arrived before it) or superseded (older than one that arrived before it)',
+    ),
   ],
   partitionBy: 'recorded_at',
   clusterBy: ['tenant_id', 'event_id'],
