@@ -187,7 +187,7 @@ describe('subgraph-audit against the emulator', () => {
       metrics: createSubgraphMetrics('subgraph-audit'),
       contextKeys: TEST_CONTEXT_KEYS,
       http: { port: 0, host: '127.0.0.1', logLevel: 'silent', maxBodyBytes: 100_000, shutdownTimeoutMs: 1000, introspection: true },
-      changeFeed: { settleMs: 0 },
+      changeFeed: { clockSkewMs: 0, cacheMs: 0 },
     });
     url = `http://127.0.0.1:${await server.start()}/graphql`;
   }, 180_000);
