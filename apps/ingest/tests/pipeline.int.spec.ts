@@ -1,9 +1,12 @@
 import fc from 'fast-check';
-import { createCloudEvent, generateEventList, type GeneratedMessage } from '@phoenix/domain';
+import { createCloudEvent, ENTITY_TYPES, generateEventList, type GeneratedMessage } from '@phoenix/domain';
 import { decode } from '../src/pipeline/decode';
-import { sql } from '@phoenix/bq';
+import { join, sql, WarehouseError, type Warehouse } from '@phoenix/bq';
 import { createGroupCommit } from '../src/pipeline/group-commit';
-import { asConsumed, freshWarehouse } from './support/harness';
+import { createEnricher } from '../src/pipeline/enrichment';
+import { createWarehouseWriter } from '../src/pipeline/writer';
+import { createMetrics } from '../src/metrics';
+import { asConsumed, freshWarehouse, testLogger } from './support/harness';
 import { createTopics, deleteTopics, eventually, produce, testKafka } from './support/kafka';
 import { testLane } from './support/lane';
 import { foldStream } from './support/reference-fold';
@@ -192,6 +195,55 @@ describe('warehouse writer against the emulator', () => {
         params: {},
       });
       expect(current).toEqual([{ event_id: 'e-12' }]);
+    } finally {
+      await drop();
+    }
+  });
+
+  it('gives every row of an event one system time when a write dies after its history rows and another writer retries it', async () => {
+    const { warehouse, drop } = await freshWarehouse('it_ingest_systime');
+    try {
+      // The warehouse goes away mid-write: history and current rows are committed, the
+      // events_raw MERGE never arrives (a real outage, or a kill -9 between statements).
+      const failing: Warehouse = {
+        ...warehouse,
+        execute: async (statement, options) => {
+          if (/^MERGE `[^`]+\.events_raw`/.test(statement.sql.text)) throw new WarehouseError('TRANSIENT', 'connection reset', true);
+          return warehouse.execute(statement, options);
+        },
+      };
+      const writer = (w: Warehouse) =>
+        createWarehouseWriter({
+          warehouse: w,
+          metrics: createMetrics(),
+          logger: testLogger().logger,
+          enricher: createEnricher({ warehouse: w }),
+        });
+      const batch = asConsumed(stream.filter((m) => m.kind !== 'malformed').slice(0, 40)).map((m) => decode(m, { maxBytes }));
+      await expect(writer(failing).write(batch)).rejects.toThrow('connection reset');
+      await new Promise((r) => setTimeout(r, 50));
+      // Another instance (a fresh writer) takes the same offsets over, later.
+      await writer(warehouse).write(batch);
+
+      const times = await warehouse.query<{ event_id: string; raw: string; history: string; current: string | null }>({
+        sql: sql`SELECT r.event_id, r.recorded_at AS raw, h.recorded_at AS history, c.recorded_at AS current
+FROM ${warehouse.table('events_raw')} AS r
+JOIN (${join(
+          ENTITY_TYPES.map((t) => sql`SELECT tenant_id, event_id, recorded_at FROM ${warehouse.table(`${t}_history`)}`),
+          ' UNION ALL ',
+        )}) AS h ON h.tenant_id = r.tenant_id AND h.event_id = r.event_id
+LEFT JOIN (${join(
+          ENTITY_TYPES.map((t) => sql`SELECT tenant_id, event_id, recorded_at FROM ${warehouse.table(`${t}_current`)}`),
+          ' UNION ALL ',
+        )}) AS c ON c.tenant_id = r.tenant_id AND c.event_id = r.event_id`,
+        params: {},
+      });
+      expect(times.length).toBeGreaterThan(10);
+      expect(times.filter((t) => t.current !== null).length).toBeGreaterThan(0);
+      for (const t of times) {
+        expect({ event: t.event_id, raw: t.raw }).toEqual({ event: t.event_id, raw: t.history });
+        if (t.current !== null) expect({ event: t.event_id, current: t.current }).toEqual({ event: t.event_id, current: t.history });
+      }
     } finally {
       await drop();
     }
