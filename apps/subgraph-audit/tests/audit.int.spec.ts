@@ -12,6 +12,7 @@ import {
 import {
   appendHistoryStatement,
   deadLetterRow,
+  INGEST_WRITES_TABLE,
   insertDeadLettersStatement,
   insertRawEventsStatement,
   migrate,
@@ -390,6 +391,39 @@ describe('subgraph-audit against the emulator', () => {
     expect([...recordedAt].sort()).toEqual(recordedAt);
     const expected = [...acme().map((i) => i.event.id), ...added];
     expect([...seen].sort()).toEqual(expected.sort());
+  });
+
+  it('holds the watermark before every ingest write still in flight, and releases it once the write is done', async () => {
+    const startedMs = Date.now() - 30_000;
+    const log = (kind: 'intent' | 'done', atMs: number) =>
+      base.appendRows(INGEST_WRITES_TABLE, 1, (column) => {
+        const cells: Record<string, unknown> = {
+          write_id: 'w-slow',
+          kind,
+          topic: 'phoenix.events',
+          kafka_partition: 4,
+          from_offset: 100,
+          to_offset: 149,
+          logged_at: new Date(atMs).toISOString(),
+        };
+        return cells[column];
+      });
+    // A write began 30 s ago; one of its versions is committed, others may still come.
+    await log('intent', startedMs);
+    await record(base, [
+      { event: event('team', 'created', '2026-02-02T00:00:00Z', { id: 'team-in-flight', name: 'In flight' }), recordedAt: startedMs + 5 },
+    ]);
+    const q = `query($s: DateTime!) { changes(since: $s, entityTypes: [TEAM]) { nodes { entityId } watermark } }`;
+    const since = new Date(startedMs - 60_000).toISOString();
+    const held = await gql(q, { s: since });
+    expect(held.errors).toBeUndefined();
+    expect(held.data).toEqual({ changes: { nodes: [], watermark: new Date(startedMs - 1).toISOString() } });
+
+    await log('done', Date.now());
+    const released = (await gql(q, { s: since })).data as { changes: { nodes: { entityId: string }[]; watermark: string } };
+    // (Teams the feed test above recorded in the meantime come too.)
+    expect(released.changes.nodes).toContainEqual({ entityId: 'team-in-flight' });
+    expect(Date.parse(released.changes.watermark)).toBeGreaterThan(Date.now() - 10_000);
   });
 
   it('traces an event: applied, superseded, dead-lettered, or unknown', async () => {
