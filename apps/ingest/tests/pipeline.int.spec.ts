@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { createCloudEvent, ENTITY_TYPES, generateEventList, type GeneratedMessage } from '@phoenix/domain';
 import { decode } from '../src/pipeline/decode';
-import { join, sql, WarehouseError, type Warehouse } from '@phoenix/bq';
+import { feedWatermark, join, openWritesQuery, sql, WarehouseError, type Warehouse, type WriteLogRow } from '@phoenix/bq';
 import { createGroupCommit } from '../src/pipeline/group-commit';
 import { createEnricher } from '../src/pipeline/enrichment';
 import { createWarehouseWriter } from '../src/pipeline/writer';
@@ -221,9 +221,23 @@ describe('warehouse writer against the emulator', () => {
         });
       const batch = asConsumed(stream.filter((m) => m.kind !== 'malformed').slice(0, 40)).map((m) => decode(m, { maxBytes }));
       await expect(writer(failing).write(batch)).rejects.toThrow('connection reset');
+      // The dead attempt's intent holds the change feed back, from before its system time on.
+      const feed = async () =>
+        feedWatermark(await warehouse.query<WriteLogRow>(openWritesQuery(warehouse, { since: new Date(Date.now() - 3_600_000) })), {
+          clockSkewMs: 0,
+        });
+      const held = await feed();
+      expect(held.holding).toHaveLength(1);
+      const [firstHistory] = await warehouse.query<{ t: string }>({
+        sql: sql`SELECT MIN(recorded_at) AS t FROM ${warehouse.table('desk_booking_history')}`,
+        params: {},
+      });
+      expect(held.watermark.getTime()).toBeLessThan(Date.parse((firstHistory as { t: string }).t));
       await new Promise((r) => setTimeout(r, 50));
-      // Another instance (a fresh writer) takes the same offsets over, later.
+      // Another instance (a fresh writer) takes the same offsets over, later: its done
+      // covers the dead attempt's offsets, so nothing holds the feed any more.
       await writer(warehouse).write(batch);
+      expect((await feed()).holding).toEqual([]);
 
       const times = await warehouse.query<{ event_id: string; raw: string; history: string; current: string | null }>({
         sql: sql`SELECT r.event_id, r.recorded_at AS raw, h.recorded_at AS history, c.recorded_at AS current
