@@ -1,9 +1,12 @@
 import fc from 'fast-check';
-import { generateEventList, type GeneratedMessage } from '@phoenix/domain';
+import { createCloudEvent, ENTITY_TYPES, generateEventList, type GeneratedMessage } from '@phoenix/domain';
 import { decode } from '../src/pipeline/decode';
-import { sql } from '@phoenix/bq';
+import { feedWatermark, join, openWritesQuery, sql, WarehouseError, type Warehouse, type WriteLogRow } from '@phoenix/bq';
 import { createGroupCommit } from '../src/pipeline/group-commit';
-import { asConsumed, freshWarehouse } from './support/harness';
+import { createEnricher } from '../src/pipeline/enrichment';
+import { createWarehouseWriter } from '../src/pipeline/writer';
+import { createMetrics } from '../src/metrics';
+import { asConsumed, freshWarehouse, testLogger } from './support/harness';
 import { createTopics, deleteTopics, eventually, produce, testKafka } from './support/kafka';
 import { testLane } from './support/lane';
 import { foldStream } from './support/reference-fold';
@@ -155,6 +158,109 @@ describe('warehouse writer against the emulator', () => {
       ),
       { numRuns: 3, seed: 2027, endOnFailure: true },
     );
+  });
+
+  it('decides appliedOnArrival by arrival order inside a batch: the first version to arrive was applied, even with a newer one later in it', async () => {
+    const { warehouse, writer, drop } = await freshWarehouse('it_ingest_arrival');
+    try {
+      const desk = (id: string, time: string) => ({
+        key: 'acme/dsk-a',
+        value: JSON.stringify(
+          createCloudEvent({
+            id,
+            tenantId: 'acme',
+            entityType: 'desk',
+            action: 'updated',
+            time,
+            data: { id: 'dsk-a', floorId: 'flr-1', label: id, features: ['monitor'], bookable: true },
+          }),
+        ),
+        headers: {},
+      });
+      // Arrival order: 10:00, then 12:00, then 11:00 (late: a newer version had arrived before it).
+      const batch = [desk('e-10', '2026-01-05T10:00:00Z'), desk('e-12', '2026-01-05T12:00:00Z'), desk('e-11', '2026-01-05T11:00:00Z')];
+      const { outcomes } = await writer.write(asConsumed(batch).map((m) => decode(m, { maxBytes })));
+      expect(outcomes).toEqual(['applied', 'applied', 'superseded']);
+      const raw = await warehouse.query<{ event_id: string; outcome: string }>({
+        sql: sql`SELECT event_id, outcome FROM ${warehouse.table('events_raw')} ORDER BY event_id`,
+        params: {},
+      });
+      expect(raw).toEqual([
+        { event_id: 'e-10', outcome: 'applied' },
+        { event_id: 'e-11', outcome: 'superseded' },
+        { event_id: 'e-12', outcome: 'applied' },
+      ]);
+      const current = await warehouse.query<{ event_id: string }>({
+        sql: sql`SELECT event_id FROM ${warehouse.table('desk_current')}`,
+        params: {},
+      });
+      expect(current).toEqual([{ event_id: 'e-12' }]);
+    } finally {
+      await drop();
+    }
+  });
+
+  it('gives every row of an event one system time when a write dies after its history rows and another writer retries it', async () => {
+    const { warehouse, drop } = await freshWarehouse('it_ingest_systime');
+    try {
+      // The warehouse goes away mid-write: history and current rows are committed, the
+      // events_raw MERGE never arrives (a real outage, or a kill -9 between statements).
+      const failing: Warehouse = {
+        ...warehouse,
+        execute: async (statement, options) => {
+          if (/^MERGE `[^`]+\.events_raw`/.test(statement.sql.text)) throw new WarehouseError('TRANSIENT', 'connection reset', true);
+          return warehouse.execute(statement, options);
+        },
+      };
+      const writer = (w: Warehouse) =>
+        createWarehouseWriter({
+          warehouse: w,
+          metrics: createMetrics(),
+          logger: testLogger().logger,
+          enricher: createEnricher({ warehouse: w }),
+        });
+      const batch = asConsumed(stream.filter((m) => m.kind !== 'malformed').slice(0, 40)).map((m) => decode(m, { maxBytes }));
+      await expect(writer(failing).write(batch)).rejects.toThrow('connection reset');
+      // The dead attempt's intent holds the change feed back, from before its system time on.
+      const feed = async () =>
+        feedWatermark(await warehouse.query<WriteLogRow>(openWritesQuery(warehouse, { since: new Date(Date.now() - 3_600_000) })), {
+          clockSkewMs: 0,
+        });
+      const held = await feed();
+      expect(held.holding).toHaveLength(1);
+      const [firstHistory] = await warehouse.query<{ t: string }>({
+        sql: sql`SELECT MIN(recorded_at) AS t FROM ${warehouse.table('desk_booking_history')}`,
+        params: {},
+      });
+      expect(held.watermark.getTime()).toBeLessThan(Date.parse((firstHistory as { t: string }).t));
+      await new Promise((r) => setTimeout(r, 50));
+      // Another instance (a fresh writer) takes the same offsets over, later: its done
+      // covers the dead attempt's offsets, so nothing holds the feed any more.
+      await writer(warehouse).write(batch);
+      expect((await feed()).holding).toEqual([]);
+
+      const times = await warehouse.query<{ event_id: string; raw: string; history: string; current: string | null }>({
+        sql: sql`SELECT r.event_id, r.recorded_at AS raw, h.recorded_at AS history, c.recorded_at AS current
+FROM ${warehouse.table('events_raw')} AS r
+JOIN (${join(
+          ENTITY_TYPES.map((t) => sql`SELECT tenant_id, event_id, recorded_at FROM ${warehouse.table(`${t}_history`)}`),
+          ' UNION ALL ',
+        )}) AS h ON h.tenant_id = r.tenant_id AND h.event_id = r.event_id
+LEFT JOIN (${join(
+          ENTITY_TYPES.map((t) => sql`SELECT tenant_id, event_id, recorded_at FROM ${warehouse.table(`${t}_current`)}`),
+          ' UNION ALL ',
+        )}) AS c ON c.tenant_id = r.tenant_id AND c.event_id = r.event_id`,
+        params: {},
+      });
+      expect(times.length).toBeGreaterThan(10);
+      expect(times.filter((t) => t.current !== null).length).toBeGreaterThan(0);
+      for (const t of times) {
+        expect({ event: t.event_id, raw: t.raw }).toEqual({ event: t.event_id, raw: t.history });
+        if (t.current !== null) expect({ event: t.event_id, current: t.current }).toEqual({ event: t.event_id, current: t.history });
+      }
+    } finally {
+      await drop();
+    }
   });
 
   it('applies a booking whose references have not arrived, and completes its enrichment when they do', async () => {

@@ -7,7 +7,7 @@ describe('subgraph-audit environment', () => {
   it('applies defaults for local development', () => {
     const env = loadEnvironment({ CONTEXT_SIGNING_SECRET: secret });
     expect(env.http).toMatchObject({ port: 4002, logLevel: 'info' });
-    expect(env.changeFeed).toEqual({ settleMs: 30_000 });
+    expect(env.changeFeed).toEqual({ clockSkewMs: 1_000, cacheMs: 1_000 });
     expect(env.warehouse).toMatchObject({ projectId: 'phoenix-local', datasetId: 'phoenix' });
   });
 

@@ -6,12 +6,14 @@ import { subgraphHttpEnvironment } from '@phoenix/subgraph';
 
 const changeFeedEnvironment = z
   .object({
-    // The feed serves versions recorded up to now minus this. A batch's versions carry the
-    // time its write began and become visible when it commits: the lag must cover the
-    // longest batch write, or a consumer that has paged past that time would miss them.
-    CHANGE_FEED_SETTLE_MS: z.coerce.number().int().min(0).max(3_600_000).default(30_000),
+    // The feed's watermark stays at least this far behind the warehouse's clock: it covers
+    // the difference between the ingest hosts' clocks (which stamp versions) and the
+    // warehouse's. Writes still in flight hold it back by themselves (the write log).
+    CHANGE_FEED_SETTLE_MS: z.coerce.number().int().min(0).max(3_600_000).default(1_000),
+    // How long one computed watermark is served to every request of this instance.
+    CHANGE_FEED_WATERMARK_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(1_000),
   })
-  .transform((e) => ({ settleMs: e.CHANGE_FEED_SETTLE_MS }));
+  .transform((e) => ({ clockSkewMs: e.CHANGE_FEED_SETTLE_MS, cacheMs: e.CHANGE_FEED_WATERMARK_CACHE_MS }));
 
 /** The only place this subgraph reads process.env: one schema per concern, all problems at once. */
 export function loadEnvironment(env: Readonly<Record<string, string | undefined>> = process.env) {

@@ -42,7 +42,12 @@ interface HistoryArgs extends PageArgs {
  * level into one warehouse query through DataLoaders keyed by their arguments. Scopes
  * are declared in the SDL (@scope) and enforced by libs/subgraph.
  */
-export function createResolvers(deps: { warehouse: Warehouse; settleMs: number; now?: () => number }): SubgraphResolvers {
+export function createResolvers(deps: {
+  warehouse: Warehouse;
+  /** The change feed's watermark (watermark.ts). */
+  watermark: { current(): Promise<Date> };
+  now?: () => number;
+}): SubgraphResolvers {
   const { warehouse } = deps;
   const now = deps.now ?? Date.now;
 
@@ -110,7 +115,7 @@ export function createResolvers(deps: { warehouse: Warehouse; settleMs: number; 
           k.length === 4 && isTimestamp(k[0]) && isString(k[1]) && isEntityType(k[1]) && isString(k[2]) && isString(k[3]),
       },
     );
-    const watermark = new Date(now() - deps.settleMs);
+    const watermark = await deps.watermark.current();
     const since = new Date(args.since);
     if (since.getTime() >= watermark.getTime())
       return { ...connection(p, [] as { key: [string, EntityType, string, string] }[], (c) => c.key), watermark: watermark.toISOString() };

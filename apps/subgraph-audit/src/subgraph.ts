@@ -5,6 +5,7 @@ import type { Warehouse } from '@phoenix/bq';
 import { createSubgraphServer, loadTypeDefs, type SubgraphMetrics, type SubgraphServer } from '@phoenix/subgraph';
 import type { AuditEnvironment } from './environment';
 import { createResolvers } from './resolvers';
+import { createWatermarkSource } from './watermark';
 
 /** The SDL file, beside this module in src/ and beside main.js in the build. */
 export const SCHEMA_PATH = join(__dirname, 'schema.graphql');
@@ -22,7 +23,17 @@ export function createAuditSubgraph(deps: {
   return createSubgraphServer({
     name: 'subgraph-audit',
     typeDefs: loadTypeDefs(SCHEMA_PATH),
-    resolvers: createResolvers({ warehouse: deps.warehouse, settleMs: deps.changeFeed.settleMs, ...(deps.now ? { now: deps.now } : {}) }),
+    resolvers: createResolvers({
+      warehouse: deps.warehouse,
+      watermark: createWatermarkSource({
+        warehouse: deps.warehouse,
+        options: deps.changeFeed,
+        logger: deps.logger,
+        registry: deps.metrics.registry,
+        ...(deps.now ? { now: deps.now } : {}),
+      }),
+      ...(deps.now ? { now: deps.now } : {}),
+    }),
     warehouse: deps.warehouse,
     contextKeys: deps.contextKeys,
     logger: deps.logger,

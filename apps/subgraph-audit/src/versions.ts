@@ -38,6 +38,8 @@ export function toVersion(entityType: EntityType, row: HistoryVersionRow): Versi
     seq: row.seq,
     deleted: row.deleted,
   };
-  for (const column of ENTITY_COLUMNS[entityType]) version[camel(column.name)] = row[column.name] ?? null;
+  // A deletion carries no state: every field is null. The warehouse cannot say so for a
+  // list column (BigQuery stores an empty array, never a NULL one), so it is decided here.
+  for (const column of ENTITY_COLUMNS[entityType]) version[camel(column.name)] = row.deleted ? null : (row[column.name] ?? null);
   return version;
 }

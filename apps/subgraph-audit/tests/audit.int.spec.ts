@@ -12,6 +12,7 @@ import {
 import {
   appendHistoryStatement,
   deadLetterRow,
+  INGEST_WRITES_TABLE,
   insertDeadLettersStatement,
   insertRawEventsStatement,
   migrate,
@@ -152,6 +153,18 @@ describe('subgraph-audit against the emulator', () => {
         recordedAt: t('2026-01-06T12:00:00Z'),
       },
       { event: event('desk_booking', 'deleted', '2026-01-05T18:00:00Z', { id: 'dbk-late' }), recordedAt: t('2026-01-05T18:00:01Z') },
+      // A desk with list fields, then deleted: the deletion's version has no fields at all.
+      {
+        event: event('desk', 'created', '2026-01-05T07:00:00Z', {
+          id: 'dsk-gone',
+          floorId: 'flr-x',
+          label: 'G.1',
+          features: ['monitor', 'standing'],
+          bookable: true,
+        }),
+        recordedAt: t('2026-01-05T07:00:01Z'),
+      },
+      { event: event('desk', 'deleted', '2026-01-05T19:00:00Z', { id: 'dsk-gone' }), recordedAt: t('2026-01-05T19:00:01Z') },
     );
     await record(base, items);
     await base.execute(
@@ -175,7 +188,7 @@ describe('subgraph-audit against the emulator', () => {
       metrics: createSubgraphMetrics('subgraph-audit'),
       contextKeys: TEST_CONTEXT_KEYS,
       http: { port: 0, host: '127.0.0.1', logLevel: 'silent', maxBodyBytes: 100_000, shutdownTimeoutMs: 1000, introspection: true },
-      changeFeed: { settleMs: 0 },
+      changeFeed: { clockSkewMs: 0, cacheMs: 0 },
     });
     url = `http://127.0.0.1:${await server.start()}/graphql`;
   }, 180_000);
@@ -294,6 +307,23 @@ describe('subgraph-audit against the emulator', () => {
     expect(gone.data).toEqual({ asOf: null });
   });
 
+  it('answers every field of a deleted version as null, list fields included', async () => {
+    const res = await gql(`{
+      history(entityType: DESK, id: "dsk-gone") { nodes { deleted ... on DeskVersion { floorId label features bookable } } }
+      asOf(entityType: DESK, id: "dsk-gone", validAt: "2026-01-05T12:00:00Z") { ... on DeskVersion { features } }
+    }`);
+    expect(res.errors).toBeUndefined();
+    expect(res.data).toEqual({
+      history: {
+        nodes: [
+          { deleted: false, floorId: 'flr-x', label: 'G.1', features: ['monitor', 'standing'], bookable: true },
+          { deleted: true, floorId: null, label: null, features: null, bookable: null },
+        ],
+      },
+      asOf: { features: ['monitor', 'standing'] },
+    });
+  });
+
   it('pages history: every version once, in order', async () => {
     const [busiest] = idsOf('desk_booking').sort(
       (a, b) => referenceHistory(items, 'desk_booking', b).length - referenceHistory(items, 'desk_booking', a).length,
@@ -361,6 +391,39 @@ describe('subgraph-audit against the emulator', () => {
     expect([...recordedAt].sort()).toEqual(recordedAt);
     const expected = [...acme().map((i) => i.event.id), ...added];
     expect([...seen].sort()).toEqual(expected.sort());
+  });
+
+  it('holds the watermark before every ingest write still in flight, and releases it once the write is done', async () => {
+    const startedMs = Date.now() - 30_000;
+    const log = (kind: 'intent' | 'done', atMs: number) =>
+      base.appendRows(INGEST_WRITES_TABLE, 1, (column) => {
+        const cells: Record<string, unknown> = {
+          write_id: 'w-slow',
+          kind,
+          topic: 'phoenix.events',
+          kafka_partition: 4,
+          from_offset: 100,
+          to_offset: 149,
+          logged_at: new Date(atMs).toISOString(),
+        };
+        return cells[column];
+      });
+    // A write began 30 s ago; one of its versions is committed, others may still come.
+    await log('intent', startedMs);
+    await record(base, [
+      { event: event('team', 'created', '2026-02-02T00:00:00Z', { id: 'team-in-flight', name: 'In flight' }), recordedAt: startedMs + 5 },
+    ]);
+    const q = `query($s: DateTime!) { changes(since: $s, entityTypes: [TEAM]) { nodes { entityId } watermark } }`;
+    const since = new Date(startedMs - 60_000).toISOString();
+    const held = await gql(q, { s: since });
+    expect(held.errors).toBeUndefined();
+    expect(held.data).toEqual({ changes: { nodes: [], watermark: new Date(startedMs - 1).toISOString() } });
+
+    await log('done', Date.now());
+    const released = (await gql(q, { s: since })).data as { changes: { nodes: { entityId: string }[]; watermark: string } };
+    // (Teams the feed test above recorded in the meantime come too.)
+    expect(released.changes.nodes).toContainEqual({ entityId: 'team-in-flight' });
+    expect(Date.parse(released.changes.watermark)).toBeGreaterThan(Date.now() - 10_000);
   });
 
   it('traces an event: applied, superseded, dead-lettered, or unknown', async () => {

@@ -258,7 +258,11 @@ function spaceSeparated(ids: readonly string[]): string {
   return ids.join(' ');
 }
 
-/** A row of writeStateQuery: `kind` is `recorded` (an events_raw hit) or the entity type of a current row. */
+/**
+ * A row of writeStateQuery: `kind` is `recorded` (an events_raw hit), `history` (a
+ * history row of one of the events: `recorded_at` is its system time) or the entity type
+ * of a current row.
+ */
 export interface WriteStateRow extends Record<string, unknown> {
   kind: string;
   tenant_id: string;
@@ -266,6 +270,7 @@ export interface WriteStateRow extends Record<string, unknown> {
   valid_from: string | null;
   seq: number | null;
   event_id: string;
+  recorded_at: string | null;
 }
 
 /**
@@ -275,23 +280,32 @@ export interface WriteStateRow extends Record<string, unknown> {
  * entity type). Any tenant: callers match the tenant. Each statement costs the emulator
  * a fixed ~100 ms, so this saves a round per entity type per write. `eventIds` and
  * `entityIds` must not be empty lists (an empty list would match the id '').
+ *
+ * Also the history rows of these events recorded since `historySince` (kind `history`):
+ * a write that an earlier attempt left half done finds the system time that attempt gave
+ * its history rows, so every row of an event carries one recorded_at. The bound lets
+ * BigQuery read only recent partitions of the history tables (partitioned by recorded_at).
  */
 export function writeStateQuery(
   warehouse: Warehouse,
   eventIds: readonly string[],
   entityIds: ReadonlyMap<EntityType, readonly string[]>,
+  historySince: Date,
 ): Statement {
   const branches: SqlFragment[] = [
-    sql`SELECT 'recorded' AS kind, tenant_id, event_id AS id, CAST(NULL AS TIMESTAMP) AS valid_from, CAST(NULL AS INT64) AS seq, event_id
+    sql`SELECT 'recorded' AS kind, tenant_id, event_id AS id, CAST(NULL AS TIMESTAMP) AS valid_from, CAST(NULL AS INT64) AS seq, event_id, CAST(NULL AS TIMESTAMP) AS recorded_at
   FROM ${warehouse.table(RAW_EVENTS_TABLE.name)} WHERE event_id IN UNNEST(SPLIT(@event_ids, ' '))`,
   ];
-  const params: Record<string, Param> = { event_ids: param.string(spaceSeparated(eventIds)) };
+  const params: Record<string, Param> = { event_ids: param.string(spaceSeparated(eventIds)), history_since: param.timestamp(historySince) };
   let i = 0;
   for (const [entityType, ids] of entityIds) {
     const name = `ids_${i}`;
     const kind = `kind_${i++}`;
     branches.push(
-      sql`SELECT ${paramRef(kind)} AS kind, tenant_id, id, valid_from, seq, event_id FROM ${warehouse.table(currentTableName(entityType))} WHERE id IN UNNEST(SPLIT(${paramRef(name)}, ' '))`,
+      sql`SELECT ${paramRef(kind)} AS kind, tenant_id, id, valid_from, seq, event_id, CAST(NULL AS TIMESTAMP) AS recorded_at FROM ${warehouse.table(currentTableName(entityType))} WHERE id IN UNNEST(SPLIT(${paramRef(name)}, ' '))`,
+      sql`SELECT 'history' AS kind, tenant_id, event_id AS id, CAST(NULL AS TIMESTAMP) AS valid_from, CAST(NULL AS INT64) AS seq, event_id, recorded_at
+  FROM ${warehouse.table(historyTableName(entityType))}
+  WHERE recorded_at >= @history_since AND id IN UNNEST(SPLIT(${paramRef(name)}, ' ')) AND event_id IN UNNEST(SPLIT(@event_ids, ' '))`,
     );
     params[name] = param.string(spaceSeparated(ids));
     params[kind] = param.string(entityType);

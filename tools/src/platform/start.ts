@@ -44,8 +44,6 @@ async function main(): Promise<void> {
     ...env.inherited,
     CONTEXT_SIGNING_SECRET: demo.contextSecret,
     LOG_LEVEL: 'info',
-    // Local development: start fast, show data soon.
-    CHANGE_FEED_SETTLE_MS: '2000',
   };
   let stopping = false;
   const apps: AppProcess[] = [];

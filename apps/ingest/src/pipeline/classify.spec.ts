@@ -1,5 +1,5 @@
 import { createCloudEvent, validateEvent, type DomainEvent } from '@phoenix/domain';
-import { classify, entityKey, eventKey, type CurrentVersion } from './classify';
+import { becomesCurrent, classify, entityKey, eventKey, type CurrentVersion } from './classify';
 
 function ev(id: string, time: string, seq?: number, entity = 'dsk_1', tenant = 'acme'): DomainEvent {
   const result = validateEvent(
@@ -27,8 +27,31 @@ describe('classify', () => {
   const v2 = ev('e2', '2026-01-02T00:00:00Z');
   const v3 = ev('e3', '2026-01-03T00:00:00Z');
 
-  it('applies the newest version of each entity and supersedes the older ones in the batch', () => {
-    expect(classify([v2, v1, v3], new Set(), new Map())).toEqual(['superseded', 'superseded', 'applied']);
+  it('applies each event newer than everything of its entity that arrived before it, in batch order', () => {
+    // v2 was the first of its entity to arrive: applied on arrival, although v3 came later in the batch.
+    expect(classify([v2, v1, v3], new Set(), new Map())).toEqual(['applied', 'superseded', 'applied']);
+    expect(classify([v1, v2, v3], new Set(), new Map())).toEqual(['applied', 'applied', 'applied']);
+    expect(classify([v3, v2, v1], new Set(), new Map())).toEqual(['applied', 'superseded', 'superseded']);
+    expect(classify([v1, v2, v3], new Set(), new Map([current(v2)]))).toEqual(['superseded', 'applied', 'applied']);
+  });
+
+  it('answers the same whether a stream arrives in one batch or one event at a time', () => {
+    const stream = [v2, v1, v3, ev('e4', '2026-01-02T12:00:00Z')];
+    let row: [string, CurrentVersion] | undefined;
+    const oneByOne = stream.map((e) => {
+      const [outcome] = classify([e], new Set(), new Map(row ? [row] : []));
+      if (outcome === 'applied') row = current(e);
+      return outcome;
+    });
+    expect(classify(stream, new Set(), new Map())).toEqual(oneByOne);
+  });
+
+  it('makes only the newest applied version of each entity the current row', () => {
+    const other = ev('o1', '2026-01-01T00:00:00Z', undefined, 'dsk_2');
+    const batch = [v1, other, v2, v1, v3];
+    const outcomes = classify(batch, new Set(), new Map());
+    expect(outcomes).toEqual(['applied', 'applied', 'applied', 'duplicate', 'applied']);
+    expect(becomesCurrent(batch, outcomes)).toEqual([false, true, false, false, true]);
   });
 
   it('marks events already recorded, or repeated in the batch, as duplicates', () => {
@@ -58,6 +81,7 @@ describe('classify', () => {
     const a = ev('a', '2026-01-01T00:00:00Z', 2);
     const b = ev('b', '2026-01-01T00:00:00Z', 1);
     const c = ev('c', '2026-01-01T00:00:00Z', 2);
-    expect(classify([a, b, c], new Set(), new Map())).toEqual(['superseded', 'superseded', 'applied']);
+    expect(classify([a, b, c], new Set(), new Map())).toEqual(['applied', 'superseded', 'applied']);
+    expect(classify([c, b, a], new Set(), new Map())).toEqual(['applied', 'superseded', 'superseded']);
   });
 });

@@ -14,11 +14,17 @@ export const eventKey = (tenantId: string, eventId: string) => `${tenantId}\u000
 export const entityKey = (tenantId: string, entityType: string, entityId: string) => `${tenantId}\u0000${entityType}\u0000${entityId}`;
 
 /**
- * Decides, for a batch of valid events, what each one does — before anything is written:
+ * Decides, for a batch of valid events in arrival (partition) order, what each one did
+ * when it arrived — before anything is written:
  * - duplicate: Phoenix recorded this event id for this tenant before, or it appeared earlier in the batch;
- * - applied: the newest version of its entity in the batch, and newer than the current row
- *   (or already the current row: a replay after a crash between the writes);
- * - superseded: an older version — still a fact for history, but not the current state.
+ * - applied: newer than every version of its entity that arrived before it — the current
+ *   row and the earlier events of the batch (or already the current row: a replay after a
+ *   crash between the writes);
+ * - superseded: older than a version that arrived before it — still a fact for history,
+ *   but it never was the current state.
+ * So an outcome does not depend on where batch boundaries fall: a batch answers as if
+ * its events had been written one by one. Several events of one entity can be applied;
+ * only the newest of them becomes the current row (`becomesCurrent`).
  * Pure, so the accounting can be tested without a warehouse.
  */
 export function classify(
@@ -27,12 +33,12 @@ export function classify(
   current: ReadonlyMap<string, CurrentVersion>,
 ): EventOutcome[] {
   const outcomes: EventOutcome[] = new Array(events.length);
-  // Nested maps (tenant → event ids; tenant → entity type → entity id → index) rather
-  // than concatenated keys: building and hashing two strings per event was most of
+  // Nested maps (tenant → event ids; tenant → entity type → entity id → newest so far)
+  // rather than concatenated keys: building and hashing two strings per event was most of
   // classify's cost (tools/bench/ingest). The warehouse's own sets are keyed by
   // eventKey/entityKey, so those keys are built only to look into non-empty ones.
   const seen = new Map<string, Set<string>>();
-  const newestInBatch = new Map<string, Map<string, Map<string, number>>>();
+  const newestSoFar = new Map<string, Map<string, Map<string, CurrentVersion | DomainEvent | null>>>();
 
   for (let i = 0; i < events.length; i++) {
     const event = events[i] as DomainEvent;
@@ -43,23 +49,44 @@ export function classify(
       continue;
     }
     seenOfTenant.add(event.id);
-    let ofTenant = newestInBatch.get(event.tenantId);
-    if (!ofTenant) newestInBatch.set(event.tenantId, (ofTenant = new Map()));
+    let ofTenant = newestSoFar.get(event.tenantId);
+    if (!ofTenant) newestSoFar.set(event.tenantId, (ofTenant = new Map()));
     let ofType = ofTenant.get(event.entityType);
     if (!ofType) ofTenant.set(event.entityType, (ofType = new Map()));
-    const best = ofType.get(event.entityId);
-    if (best === undefined || compareEventOrder(event, events[best] as DomainEvent) > 0) ofType.set(event.entityId, i);
-    outcomes[i] = 'superseded';
-  }
-
-  for (const ofTenant of newestInBatch.values()) {
-    for (const ofType of ofTenant.values()) {
-      for (const i of ofType.values()) {
-        const event = events[i] as DomainEvent;
-        const row = current.size > 0 ? current.get(entityKey(event.tenantId, event.entityType, event.entityId)) : undefined;
-        if (!row || row.id === event.id || compareEventOrder(event, row) > 0) outcomes[i] = 'applied';
-      }
+    let newest = ofType.get(event.entityId);
+    // First sight of the entity in this batch: what arrived before the batch is its current row.
+    if (newest === undefined)
+      newest = (current.size > 0 ? current.get(entityKey(event.tenantId, event.entityType, event.entityId)) : undefined) ?? null;
+    if (newest === null || newest.id === event.id || compareEventOrder(event, newest) > 0) {
+      outcomes[i] = 'applied';
+      ofType.set(event.entityId, event);
+    } else {
+      outcomes[i] = 'superseded';
+      ofType.set(event.entityId, newest);
     }
   }
   return outcomes;
+}
+
+/**
+ * For each event, whether its version becomes the entity's current row: the last applied
+ * event of its entity in the batch (applied events of one entity arrive in increasing
+ * version order, so the last is the newest).
+ */
+export function becomesCurrent(events: readonly DomainEvent[], outcomes: readonly EventOutcome[]): boolean[] {
+  const result = new Array<boolean>(events.length).fill(false);
+  const last = new Map<string, Map<string, Map<string, number>>>();
+  for (let i = 0; i < events.length; i++) {
+    if (outcomes[i] !== 'applied') continue;
+    const event = events[i] as DomainEvent;
+    let ofTenant = last.get(event.tenantId);
+    if (!ofTenant) last.set(event.tenantId, (ofTenant = new Map()));
+    let ofType = ofTenant.get(event.entityType);
+    if (!ofType) ofTenant.set(event.entityType, (ofType = new Map()));
+    const before = ofType.get(event.entityId);
+    if (before !== undefined) result[before] = false;
+    ofType.set(event.entityId, i);
+    result[i] = true;
+  }
+  return result;
 }

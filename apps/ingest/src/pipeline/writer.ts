@@ -6,6 +6,7 @@ import {
   deadLetterRow,
   deleteStagedBeforeStatement,
   historyTableName,
+  INGEST_WRITES_TABLE,
   insertDeadLettersStatement,
   mergeStagedCurrentStatement,
   mergeStagedHistoryStatement,
@@ -14,6 +15,7 @@ import {
   rawEventRow,
   STAGE_TABLE,
   versionRow,
+  WRITE_ATTEMPT_MAX_MS,
   type CellReader,
   type RawEventRow,
   type Statement,
@@ -23,10 +25,11 @@ import {
   writeStateQuery,
 } from '@phoenix/bq';
 import type { IngestMetrics } from '../metrics';
-import { classify, entityKey, eventKey, type CurrentVersion, type EventOutcome } from './classify';
+import { becomesCurrent, classify, entityKey, eventKey, type CurrentVersion, type EventOutcome } from './classify';
 import { deadLetterId } from './dead-letter';
 import type { Decoded } from './decode';
 import type { Enricher } from './enrichment';
+import { beginWrite } from './write-log';
 
 export interface WrittenBatch {
   /** One outcome per input message, in input order. */
@@ -46,6 +49,13 @@ export interface StagingOptions {
 export const DEFAULT_STAGING: StagingOptions = { retentionMs: 2 * 60 * 60_000, intervalMs: 10 * 60_000 };
 
 /**
+ * How far back a write looks for history rows an earlier attempt of the same events wrote,
+ * to keep their system time: a retry within this keeps one recorded_at per event. Each
+ * write reads this many day partitions of the history tables of its entity types.
+ */
+export const STAMP_REUSE_HORIZON_MS = 7 * 24 * 60 * 60_000;
+
+/**
  * Writes one batch to the warehouse so that writing it again — after a crash, a
  * rebalance or a retry — changes nothing:
  *  1. dead letters → `dead_letters` (keyed by topic/partition/offset);
@@ -59,6 +69,11 @@ export const DEFAULT_STAGING: StagingOptions = { retentionMs: 2 * 60 * 60_000, i
  *  5. last, MERGE the staged events into `events_raw` (keyed by event id). Because this
  *     comes last, an event found in `events_raw` is known to be fully written, which is
  *     what makes "already recorded" mean "duplicate" on a replay.
+ * Around it all, the write log (`ingest_writes`, write-log.ts): an `intent` per offset
+ * run before the system time is chosen, a `done` after step 5, so the change feed never
+ * serves past a write that may still commit. One system time per event: an event whose
+ * history row an earlier attempt already wrote (a retry after an outage, or another
+ * instance's after a crash) keeps that row's recorded_at in every table.
  * At most one statement per table is in flight in this process (BigQuery allows two
  * running mutations per table); the caller commits offsets only after this resolves.
  * Staging replaced MERGEs whose rows were an ARRAY<STRUCT> parameter: same statements'
@@ -70,9 +85,12 @@ export function createWarehouseWriter(deps: {
   logger: Logger;
   enricher: Enricher;
   staging?: StagingOptions;
+  /** A write attempt older than this starts over (WRITE_ATTEMPT_MAX_MS). */
+  maxAttemptMs?: number;
 }) {
   const { warehouse, metrics, enricher, logger } = deps;
   const staging = deps.staging ?? DEFAULT_STAGING;
+  const maxAttemptMs = deps.maxAttemptMs ?? WRITE_ATTEMPT_MAX_MS;
   const locks = new Map<string, Promise<unknown>>();
   let nextHousekeeping = 0;
 
@@ -96,11 +114,17 @@ export function createWarehouseWriter(deps: {
   const run = (table: string, kind: string, statement: Statement) =>
     timed(table, kind, () => onTable(table, () => warehouse.execute(statement, { labels: { component: 'ingest' } })));
 
-  /** Which events are already recorded, and the current version of each entity: one statement. */
-  async function readState(events: readonly DomainEvent[]): Promise<{ recorded: Set<string>; current: Map<string, CurrentVersion> }> {
+  /**
+   * Which events are already recorded, the current version of each entity, and the
+   * system time of history rows an earlier attempt wrote for these events: one statement.
+   */
+  async function readState(
+    events: readonly DomainEvent[],
+  ): Promise<{ recorded: Set<string>; current: Map<string, CurrentVersion>; firstRecordedAt: Map<string, string> }> {
     const recorded = new Set<string>();
     const current = new Map<string, CurrentVersion>();
-    if (events.length === 0) return { recorded, current };
+    const firstRecordedAt = new Map<string, string>();
+    if (events.length === 0) return { recorded, current, firstRecordedAt };
     const ids = new Map<EntityType, Set<string>>();
     for (const e of events) {
       let of = ids.get(e.entityType);
@@ -109,13 +133,21 @@ export function createWarehouseWriter(deps: {
     }
     const eventIds = [...new Set(events.map((e) => e.id))];
     const rows = await timed('events_raw+current', 'read', () =>
-      warehouse.query<WriteStateRow>(writeStateQuery(warehouse, eventIds, new Map([...ids].map(([type, set]) => [type, [...set]])))),
+      warehouse.query<WriteStateRow>(
+        writeStateQuery(
+          warehouse,
+          eventIds,
+          new Map([...ids].map(([type, set]) => [type, [...set]])),
+          new Date(Date.now() - STAMP_REUSE_HORIZON_MS),
+        ),
+      ),
     );
     for (const r of rows) {
       if (r.kind === 'recorded') recorded.add(eventKey(r.tenant_id, r.event_id));
+      else if (r.kind === 'history') firstRecordedAt.set(eventKey(r.tenant_id, r.event_id), r.recorded_at as string);
       else current.set(entityKey(r.tenant_id, r.kind, r.id), { timeMs: Date.parse(r.valid_from as string), seq: r.seq, id: r.event_id });
     }
-    return { recorded, current };
+    return { recorded, current, firstRecordedAt };
   }
 
   /** Deletes staged rows past the retention, at most once per interval; a failure only waits for the next turn. */
@@ -136,7 +168,12 @@ export function createWarehouseWriter(deps: {
   }
 
   async function write(batch: readonly Decoded[]): Promise<WrittenBatch> {
-    const recordedAt = new Date().toISOString();
+    const attempt = await beginWrite({
+      batch,
+      maxAttemptMs,
+      append: (count, cell) => timed(INGEST_WRITES_TABLE.name, 'append', () => warehouse.appendRows(INGEST_WRITES_TABLE, count, cell)),
+    });
+    const recordedAt = attempt.recordedAt;
     const dead = batch.filter((d): d is DeadItem => d.kind === 'dead');
     const items = batch.filter((d): d is EventItem => d.kind === 'event');
     const events = items.map((i) => i.event);
@@ -157,12 +194,13 @@ export function createWarehouseWriter(deps: {
       await run('dead_letters', 'merge', insertDeadLettersStatement(warehouse, rows));
     }
 
-    const { recorded, current } = await readState(events);
+    const { recorded, current, firstRecordedAt } = await readState(events);
     const outcomes = classify(events, recorded, current);
     const applied = appliedEvents(events, outcomes);
 
     const enrichment = await enricher.prepare(applied);
     const rows = buildRows(items, outcomes, enrichment.columnsFor, recordedAt);
+    keepFirstSystemTime(rows, firstRecordedAt);
     // A new id per attempt: a retried write stages its rows again under its own id.
     const staged = { id: randomUUID(), stagedAt: new Date() };
     if (rows.raw.length > 0) {
@@ -170,6 +208,7 @@ export function createWarehouseWriter(deps: {
         warehouse.appendRows(STAGE_TABLE, rows.raw.length, stagedCell(rows, staged.id, staged.stagedAt.toISOString())),
       );
       for (const entityType of rows.types) {
+        attempt.checkAge();
         await run(historyTableName(entityType), 'merge', mergeStagedHistoryStatement(warehouse, entityType, staged));
         if (rows.currentTypes.has(entityType))
           await run(currentTableName(entityType), 'merge', mergeStagedCurrentStatement(warehouse, entityType, staged));
@@ -180,6 +219,7 @@ export function createWarehouseWriter(deps: {
       execute: async (table, statement) => void (await run(table, 'enrich', statement)),
     });
     if (rows.raw.length > 0) await run(RAW_EVENTS_TABLE.name, 'merge', mergeStagedRawStatement(warehouse, staged));
+    await attempt.done();
     await housekeeping();
 
     let next = 0;
@@ -187,6 +227,22 @@ export function createWarehouseWriter(deps: {
   }
 
   return { write };
+}
+
+/**
+ * Gives every row of an event whose history row an earlier attempt wrote that row's
+ * recorded_at (`firstRecordedAt`, by eventKey): the history MERGE keeps the first row, so
+ * the current and events_raw rows must carry the same instant.
+ */
+export function keepFirstSystemTime(rows: PlannedRows, firstRecordedAt: ReadonlyMap<string, string>): void {
+  if (firstRecordedAt.size === 0) return;
+  for (let i = 0; i < rows.raw.length; i++) {
+    const raw = rows.raw[i] as RawEventRow;
+    const first = firstRecordedAt.get(eventKey(raw.tenant_id, raw.event_id));
+    if (first === undefined) continue;
+    raw.recorded_at = first;
+    (rows.versions[i] as VersionRow).recorded_at = first;
+  }
 }
 
 const RAW_COLUMNS = new Set(RAW_EVENTS_TABLE.columns.map((c) => c.name));
@@ -219,10 +275,14 @@ export interface PlannedRows {
   currentTypes: Set<EntityType>;
 }
 
-/** The events classify found applied, in batch order. */
+/**
+ * The events whose versions become current rows, in batch order: the newest applied
+ * event of each entity (classify may apply several of one entity, in arrival order).
+ */
 export function appliedEvents(events: readonly DomainEvent[], outcomes: readonly EventOutcome[]): DomainEvent[] {
+  const toCurrent = becomesCurrent(events, outcomes);
   const applied: DomainEvent[] = [];
-  for (let i = 0; i < events.length; i++) if (outcomes[i] === 'applied') applied.push(events[i] as DomainEvent);
+  for (let i = 0; i < events.length; i++) if (toCurrent[i]) applied.push(events[i] as DomainEvent);
   return applied;
 }
 
@@ -238,16 +298,21 @@ export function buildRows(
   recordedAt: string,
 ): PlannedRows {
   const planned: PlannedRows = { raw: [], versions: [], toCurrent: [], types: new Set(), currentTypes: new Set() };
+  const current = becomesCurrent(
+    items.map((i) => i.event),
+    outcomes,
+  );
   for (let i = 0; i < items.length; i++) {
     const outcome = outcomes[i];
     if (outcome === 'duplicate') continue;
     const item = items[i] as EventItem;
     const applied = outcome === 'applied';
-    // An applied event's row carries its enrichment and serves both tables (see versionRow).
-    planned.versions.push(applied ? versionRow(item.event, recordedAt, columnsFor(item.event)) : versionRow(item.event, recordedAt));
-    planned.toCurrent.push(applied);
+    const toCurrent = current[i] === true;
+    // The current row's version carries its enrichment and serves both tables (see versionRow).
+    planned.versions.push(toCurrent ? versionRow(item.event, recordedAt, columnsFor(item.event)) : versionRow(item.event, recordedAt));
+    planned.toCurrent.push(toCurrent);
     planned.types.add(item.event.entityType);
-    if (applied) planned.currentTypes.add(item.event.entityType);
+    if (toCurrent) planned.currentTypes.add(item.event.entityType);
     planned.raw.push(
       rawEventRow(item.event, {
         payload: item.text,

@@ -17,7 +17,15 @@
 import { ENTITY_TYPES, type EntityType } from '@phoenix/domain';
 import type { Row, Warehouse } from '../client';
 import type { VersionRow } from '../rows';
-import { currentTableName, DEAD_LETTERS_TABLE, historyTableName, RAW_EVENTS_TABLE, WAREHOUSE_TABLES } from '../schema/tables';
+import {
+  currentTableName,
+  DEAD_LETTERS_TABLE,
+  historyTableName,
+  INGEST_WRITES_TABLE,
+  RAW_EVENTS_TABLE,
+  WAREHOUSE_TABLES,
+  WRITE_INTENT_EXPIRY_MS,
+} from '../schema/tables';
 import { ident, join, keyword, param, sql, type SqlFragment, type Statement } from '../sql';
 
 /** The largest page any statement here returns (history pages fetch one more row to tell hasNextPage). */
@@ -222,10 +230,8 @@ export interface ChangesArgs {
   /** Exclusive lower bound of recorded_at. */
   since: Date;
   /**
-   * Inclusive upper bound of recorded_at: the caller's watermark, fixed for all pages of
-   * one pass so pages stay stable while writes land. Keep it a little behind the clock:
-   * a write whose recorded_at is before the watermark but which commits after a page
-   * was read would be missed by that pass.
+   * Inclusive upper bound of recorded_at: the feed's watermark (feedWatermark), before
+   * which no version can still appear, so a page once read never changes.
    */
   until: Date;
   after: ChangeKey | null;
@@ -271,6 +277,141 @@ LIMIT @maxRows`,
         : {}),
     },
   };
+}
+
+// ---------------------------------------------------------------------------------------
+// The change feed's watermark.
+
+/** A row of the write log (INGEST_WRITES_TABLE) as openWritesQuery returns it. */
+export interface WriteLogRow extends Row {
+  /** `open`: an intent without a done of its own write; `cover`: a done of another write over the same offsets; `now`: the clock row. */
+  role: 'open' | 'cover' | 'now';
+  write_id: string | null;
+  topic: string | null;
+  kafka_partition: number | null;
+  from_offset: number | null;
+  to_offset: number | null;
+  logged_at: string | null;
+  /** The query's CURRENT_TIMESTAMP(), on every row. */
+  now: string;
+}
+
+/**
+ * What the change feed's watermark needs, in one small statement over the write log
+ * since `since` (the caller passes now − a lookback above WRITE_INTENT_EXPIRY_MS): every
+ * intent without a done of its own write (`open`), the done rows of other writes that
+ * overlap their offsets (`cover`), and one `now` row, so the clock is the warehouse's.
+ * Rows: WriteLogRow. The log is partitioned by `logged_at`, so this reads one or two days.
+ */
+export function openWritesQuery(warehouse: Warehouse, args: { since: Date }): Statement {
+  const log = warehouse.table(INGEST_WRITES_TABLE.name);
+  return {
+    sql: sql`WITH w AS (
+  SELECT write_id, kind, topic, kafka_partition, from_offset, to_offset, logged_at FROM ${log} WHERE logged_at >= @since
+),
+open AS (
+  SELECT i.* FROM w AS i
+  WHERE i.kind = 'intent' AND NOT EXISTS (SELECT 1 FROM w AS d WHERE d.kind = 'done' AND d.write_id = i.write_id)
+)
+SELECT 'open' AS role, write_id, topic, kafka_partition, from_offset, to_offset, logged_at, CURRENT_TIMESTAMP() AS now FROM open
+UNION ALL
+SELECT 'cover' AS role, d.write_id, d.topic, d.kafka_partition, d.from_offset, d.to_offset, d.logged_at, CURRENT_TIMESTAMP() AS now FROM w AS d
+WHERE d.kind = 'done' AND EXISTS (
+  SELECT 1 FROM open AS o
+  WHERE o.topic = d.topic AND o.kafka_partition = d.kafka_partition AND d.from_offset <= o.to_offset AND d.to_offset >= o.from_offset
+)
+UNION ALL
+SELECT 'now' AS role, CAST(NULL AS STRING), CAST(NULL AS STRING), CAST(NULL AS INT64), CAST(NULL AS INT64), CAST(NULL AS INT64), CAST(NULL AS TIMESTAMP), CURRENT_TIMESTAMP() AS now`,
+    params: { since: param.timestamp(requireDate('since', args.since)) },
+  };
+}
+
+/** An intent that holds the watermark, or no longer does. */
+export interface OpenWrite {
+  writeId: string;
+  topic: string;
+  partition: number;
+  fromOffset: number;
+  toOffset: number;
+  /** When the attempt began: no version it writes is recorded before this. */
+  startedAt: string;
+}
+
+export interface FeedWatermark {
+  /** Every version recorded at or before this is visible, and no version recorded at or before it can still appear. */
+  watermark: Date;
+  /** Intents that hold the watermark back (in flight, or of a writer that died before another rewrote their offsets). */
+  holding: OpenWrite[];
+  /** Intents older than the expiry, ignored: their writer died and nothing rewrote their offsets (a deleted topic, a reset group). */
+  expired: OpenWrite[];
+}
+
+/**
+ * The change feed's watermark from openWritesQuery's rows. A write appends its intent
+ * (`at` = when it began) before it chooses its system time, and its done only after every
+ * version it writes is committed; so while a write may still commit a version recorded
+ * at R, its intent is open with `logged_at` <= R, and the watermark stays below R:
+ *   watermark = min(now − clockSkewMs, min(logged_at of holding intents) − 1 ms).
+ * An intent stops holding when
+ *  - its own write appended done (then it is not in the rows), or
+ *  - done rows of other writes together cover each of its offsets: those offsets were
+ *    written in full by someone (a survivor after a crash, this writer's retry after a
+ *    failure), and the dead or failed attempt's history rows are keyed by event id, so
+ *    it can add none that are not there already; or
+ *  - it is older than `expiryMs` (WRITE_INTENT_EXPIRY_MS): a writer gives up an attempt
+ *    well before that (WRITE_ATTEMPT_MAX_MS).
+ * `clockSkewMs` covers the difference between the ingest hosts' clocks (which choose
+ * recorded_at) and the warehouse's (`now`).
+ */
+export function feedWatermark(rows: readonly WriteLogRow[], options: { clockSkewMs: number; expiryMs?: number }): FeedWatermark {
+  const expiryMs = options.expiryMs ?? WRITE_INTENT_EXPIRY_MS;
+  const nowRow = rows.find((r) => r.role === 'now') ?? rows[0];
+  if (!nowRow) throw new Error('feedWatermark: the write-log query returned no rows (it always returns a now row)');
+  const nowMs = Date.parse(nowRow.now);
+  const asWrite = (r: WriteLogRow): OpenWrite => ({
+    writeId: r.write_id as string,
+    topic: r.topic as string,
+    partition: Number(r.kafka_partition),
+    fromOffset: Number(r.from_offset),
+    toOffset: Number(r.to_offset),
+    startedAt: r.logged_at as string,
+  });
+  const covers = new Map<string, OpenWrite[]>();
+  for (const r of rows) {
+    if (r.role !== 'cover') continue;
+    const d = asWrite(r);
+    const key = `${d.topic}\u0000${d.partition}`;
+    covers.set(key, [...(covers.get(key) ?? []), d]);
+  }
+  const holding: OpenWrite[] = [];
+  const expired: OpenWrite[] = [];
+  let watermarkMs = nowMs - options.clockSkewMs;
+  for (const r of rows) {
+    if (r.role !== 'open') continue;
+    const intent = asWrite(r);
+    if (isCovered(intent, covers.get(`${intent.topic}\u0000${intent.partition}`) ?? [])) continue;
+    const startedMs = Date.parse(intent.startedAt);
+    if (nowMs - startedMs > expiryMs) {
+      expired.push(intent);
+      continue;
+    }
+    holding.push(intent);
+    // Strictly before: a version recorded exactly at the intent's time may still come.
+    watermarkMs = Math.min(watermarkMs, startedMs - 1);
+  }
+  return { watermark: new Date(watermarkMs), holding, expired };
+}
+
+/** True when the done runs together hold every offset of the intent (other writes' dones: its own would have closed it). */
+function isCovered(intent: OpenWrite, dones: readonly OpenWrite[]): boolean {
+  const candidates = dones.filter((d) => d.writeId !== intent.writeId).sort((a, b) => a.fromOffset - b.fromOffset);
+  let next = intent.fromOffset;
+  for (const d of candidates) {
+    if (d.fromOffset > next) break;
+    next = Math.max(next, d.toOffset + 1);
+    if (next > intent.toOffset) return true;
+  }
+  return next > intent.toOffset;
 }
 
 export interface EventIdsArgs {

@@ -1,5 +1,5 @@
 import { ENTITY_SCHEMAS, ENTITY_TYPES } from '@phoenix/domain';
-import { ENTITY_COLUMNS, STAGE_TABLE, WAREHOUSE_TABLES, currentTableName, historyTableName } from './tables';
+import { ENTITY_COLUMNS, INGEST_WRITES_TABLE, STAGE_TABLE, WAREHOUSE_TABLES, currentTableName, historyTableName } from './tables';
 
 const snake = (name: string) => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
@@ -12,14 +12,14 @@ describe('warehouse schema', () => {
     expect(ENTITY_COLUMNS[entityType].map((c) => c.name).sort()).toEqual(fields);
   });
 
-  it('declares a current and a history table per entity type, plus raw events, dead letters and the ingest staging table', () => {
+  it('declares a current and a history table per entity type, plus raw events, dead letters, the ingest staging table and write log', () => {
     const names = WAREHOUSE_TABLES.map((t) => t.name);
-    expect(names).toHaveLength(3 + 2 * ENTITY_TYPES.length);
+    expect(names).toHaveLength(4 + 2 * ENTITY_TYPES.length);
     for (const entityType of ENTITY_TYPES) {
       expect(names).toContain(currentTableName(entityType));
       expect(names).toContain(historyTableName(entityType));
     }
-    expect(names).toEqual(expect.arrayContaining(['events_raw', 'dead_letters', 'ingest_stage']));
+    expect(names).toEqual(expect.arrayContaining(['events_raw', 'dead_letters', 'ingest_stage', 'ingest_writes']));
   });
 
   it.each(WAREHOUSE_TABLES.map((t) => [t.name, t] as const))(
@@ -27,8 +27,10 @@ describe('warehouse schema', () => {
     (name, table) => {
       const partition = table.columns.find((c) => c.name === table.partitionBy);
       expect(partition && ['TIMESTAMP', 'DATE'].includes(partition.type)).toBe(true);
-      // Tenant first everywhere, except the staging table, which is only read by batch.
-      expect(table.clusterBy[0]).toBe(name === STAGE_TABLE.name ? 'batch_id' : 'tenant_id');
+      // Tenant first everywhere, except the ingest's own tables: the stage is only read by
+      // batch, the write log by kind (open intents) and Kafka position.
+      const first = name === STAGE_TABLE.name ? 'batch_id' : name === INGEST_WRITES_TABLE.name ? 'kind' : 'tenant_id';
+      expect(table.clusterBy[0]).toBe(first);
       expect(table.clusterBy.length).toBeLessThanOrEqual(4);
       expect(new Set(table.columns.map((c) => c.name)).size).toBe(table.columns.length);
     },

@@ -182,7 +182,11 @@ export const RAW_EVENTS_TABLE: TableSpec = {
     col('trace_id', 'STRING', 'W3C trace id from the traceparent header'),
     col('received_at', 'TIMESTAMP', 'When the ingest read it', 'REQUIRED'),
     col('recorded_at', 'TIMESTAMP', 'When Phoenix recorded it (system time)', 'REQUIRED'),
-    col('outcome', 'STRING', 'applied (became the current version) or superseded (older than the current version when it arrived)'),
+    col(
+      'outcome',
+      'STRING',
+      'applied (newer than every version of its entity that arrived before it) or superseded (older than one that arrived before it)',
+    ),
   ],
   partitionBy: 'recorded_at',
   clusterBy: ['tenant_id', 'event_id'],
@@ -253,9 +257,52 @@ function stageColumns(): ColumnSpec[] {
   return columns;
 }
 
+/**
+ * The ingest's write log, for the change feed's watermark: each write attempt appends an
+ * `intent` row per run of consecutive Kafka offsets it holds (topic, partition) before it
+ * chooses its system time, and a `done` row per run once every row it writes is
+ * committed. An intent without a `done` of its own write, and whose offsets are not all
+ * covered by `done` rows of other writes, is a write that may still commit versions;
+ * the feed serves nothing recorded at or after its `logged_at`. Appended with the Storage Write
+ * API (two small appends per write, no DML); rows are only needed for
+ * WRITE_INTENT_EXPIRY_MS, and BigQuery drops a partition after 3 days.
+ */
+export const INGEST_WRITES_TABLE: TableSpec = {
+  name: 'ingest_writes',
+  description: 'Ingest write log: intent and done marks per Kafka offset run, read by the change feed watermark; kept 3 days.',
+  columns: [
+    col('write_id', 'STRING', 'The write attempt'),
+    col('kind', 'STRING', 'intent (the attempt began; written before it chose its system time) or done (every row it wrote is committed)'),
+    col('topic', 'STRING', 'Kafka topic of the run'),
+    col('kafka_partition', 'INT64', 'Kafka partition of the run'),
+    col('from_offset', 'INT64', 'First Kafka offset of the run'),
+    col('to_offset', 'INT64', 'Last Kafka offset of the run (inclusive)'),
+    col(
+      'logged_at',
+      'TIMESTAMP',
+      'intent: when the attempt began (no earlier than any recorded_at it writes is chosen); done: when it ended',
+    ),
+  ],
+  partitionBy: 'logged_at',
+  partitionExpirationDays: 3,
+  clusterBy: ['kind', 'topic', 'kafka_partition'],
+};
+
+/**
+ * How long an open intent holds the change feed's watermark back. A write attempt that
+ * is still running after WRITE_ATTEMPT_MAX_MS starts over (the ingest checks before each
+ * history MERGE), and one statement runs for at most the query timeout after that, so no
+ * version of an expired intent can commit later; an intent that never gets a `done`
+ * (its topic deleted, its group reset) stops holding the feed after this.
+ */
+export const WRITE_INTENT_EXPIRY_MS = 15 * 60_000;
+/** The longest a write attempt may take before it starts over with a new intent (see WRITE_INTENT_EXPIRY_MS). */
+export const WRITE_ATTEMPT_MAX_MS = 10 * 60_000;
+
 export const WAREHOUSE_TABLES: readonly TableSpec[] = [
   RAW_EVENTS_TABLE,
   DEAD_LETTERS_TABLE,
   STAGE_TABLE,
+  INGEST_WRITES_TABLE,
   ...ENTITY_TYPES.flatMap((entityType) => [currentTable(entityType), historyTable(entityType)]),
 ];
