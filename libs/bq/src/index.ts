@@ -26,7 +26,7 @@ export type { ColumnSpec, ColumnType, ColumnMode, TableSpec } from './schema/typ
 export { sql, ident, join, tableRef, param, checkStatement, SqlFragment } from './sql';
 export type { Param, ParamType, ScalarType, Statement } from './sql';
 export { versionRow, rawEventRow, deadLetterRow } from './rows';
-export type { ReferenceChanges, StagedBatch, WriteStateRow } from './writes';
+export type { DeadLetterOriginalRow, ReferenceChanges, StagedBatch, WriteStateRow } from './writes';
 export type { VersionRow, RawEventRow, DeadLetterRow, KafkaPosition } from './rows';
 export {
   upsertCurrentStatement,
@@ -34,6 +34,7 @@ export {
   insertRawEventsStatement,
   insertDeadLettersStatement,
   markDeadLettersRedrivenStatement,
+  deadLetterOriginalsQuery,
   enrichmentStatement,
   mergeStagedHistoryStatement,
   mergeStagedCurrentStatement,
