@@ -40,7 +40,7 @@ REQS="$CONF_DIR/requirements.txt"
 # Runs bqemulator's own CLI with time-travel snapshots off (see the file's docstring).
 LAUNCHER="$CONF_DIR/launch.py"
 
-LOCAL_DIR="${PHOENIX_LOCAL_DIR:-$REPO_ROOT/.local}"
+LOCAL_DIR="$(realpath -m "${PHOENIX_LOCAL_DIR:-$REPO_ROOT/.local}")"
 BQ_DIR="$LOCAL_DIR/bigquery"
 DB_DIR="$BQ_DIR/db"
 LOG_FILE="$BQ_DIR/emulator.log"
@@ -95,7 +95,7 @@ print(urllib.request.urlopen(sys.argv[1], timeout=3).read().decode())' "$READY_U
 }
 
 # Prints the emulator pid if the pid file points at our venv's bqemulator (the command-line check guards against pid reuse).
-live_pid() { pid_from_file "$PID_FILE" "$LAUNCHER start"; }
+live_pid() { pid_from_file "$PID_FILE" "tools/local/bigquery/launch.py start"; }
 
 this_run_log() { # this_run_log N -> last N lines of the current run's log
   local from=1

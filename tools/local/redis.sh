@@ -26,7 +26,7 @@ set -euo pipefail
 
 REPO_ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 
-LOCAL_DIR="${PHOENIX_LOCAL_DIR:-$REPO_ROOT/.local}"
+LOCAL_DIR="$(realpath -m "${PHOENIX_LOCAL_DIR:-$REPO_ROOT/.local}")"
 REDIS_DIR="$LOCAL_DIR/redis"
 ROOT_DIR="$REDIS_DIR/root" # the unpacked packages (usr/bin, usr/lib/<triplet>)
 DEBS_DIR="$REDIS_DIR/debs"

@@ -14,7 +14,7 @@ set -euo pipefail
 
 HERE="$(cd "$(dirname "$0")" && pwd)"
 REPO_ROOT="$(cd "$HERE/../.." && pwd)"
-LOCAL_DIR="${PHOENIX_LOCAL_DIR:-$REPO_ROOT/.local}"
+LOCAL_DIR="$(realpath -m "${PHOENIX_LOCAL_DIR:-$REPO_ROOT/.local}")"
 mkdir -p "$LOCAL_DIR"
 
 with_lock() {

@@ -6,8 +6,9 @@ import { ident, sql, type Warehouse } from '@phoenix/bq';
 import { generateEventList, type CloudEventEnvelope } from '@phoenix/domain';
 import type { RedriveSummary } from '../src/backfill/redrive';
 import { DEAD_LETTER_HEADERS } from '../src/pipeline/dead-letter';
-import { freshWarehouse } from './support/harness';
+import { freshWarehouse, uniqueName } from './support/harness';
 import { createTopics, deleteTopics, eventually, readAll, testKafka } from './support/kafka';
+import { IngestProcess, killAll } from './support/process';
 import { testLane } from './support/lane';
 
 // Megabyte messages through the broker and the emulator, then a redrive CLI run.
@@ -104,14 +105,8 @@ describe('poison messages through the real broker', () => {
     'PAYLOAD_TOO_LARGE',
   );
 
-  beforeAll(async () => {
-    topics = await createTopics(kafka, {
-      events: PARTITIONS,
-      deadletter: { partitions: 1, configs: { 'max.message.bytes': String(DEAD_LETTER_MAX_MESSAGE_BYTES) } },
-      redriven: 1,
-    });
-    env = await freshWarehouse('it_poison');
-
+  /** The whole stream, in sends: valid events with small poison, the three large ones alone, then more of both. */
+  function poisonStream(): { items: Planned[]; compression: CompressionTypes }[] {
     const half = Math.floor(events.length / 2);
     const first: Planned[] = [];
     for (let i = 0; i < half; i++) {
@@ -144,26 +139,38 @@ describe('poison messages through the real broker', () => {
       });
     }
 
+    return [
+      { items: first, compression: CompressionTypes.None },
+      { items: [compressedOversize], compression: CompressionTypes.GZIP },
+      { items: [atTheLimit], compression: CompressionTypes.None },
+      { items: [refusedByDeadLetterTopic], compression: CompressionTypes.None },
+      { items: second, compression: CompressionTypes.None },
+    ];
+  }
+
+  /** Produces the stream's sends from `from` on (all by default) and appends what it sent to `plan`. */
+  async function produceStream(topic: string, plan: Planned[], sends = poisonStream(), from = 0, to = sends.length): Promise<void> {
     const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     await producer.connect();
-    const send = async (items: Planned[], compression = CompressionTypes.None) => {
-      plan.push(...items);
-      await producer.send({
-        topic: topics['events'] as string,
-        acks: -1,
-        compression,
-        messages: items.map((x) => ({ ...x.message, partition: x.partition })),
-      });
-    };
     try {
-      await send(first);
-      await send([compressedOversize], CompressionTypes.GZIP);
-      await send([atTheLimit]);
-      await send([refusedByDeadLetterTopic]);
-      await send(second);
+      for (const { items, compression } of sends.slice(from, to)) {
+        plan.push(...items);
+        await producer.send({ topic, acks: -1, compression, messages: items.map((x) => ({ ...x.message, partition: x.partition })) });
+      }
     } finally {
       await producer.disconnect();
     }
+  }
+
+  beforeAll(async () => {
+    topics = await createTopics(kafka, {
+      events: PARTITIONS,
+      deadletter: { partitions: 1, configs: { 'max.message.bytes': String(DEAD_LETTER_MAX_MESSAGE_BYTES) } },
+      redriven: 1,
+    });
+    env = await freshWarehouse('it_poison');
+
+    await produceStream(topics['events'] as string, plan);
   });
 
   afterAll(async () => {
@@ -301,5 +308,98 @@ describe('poison messages through the real broker', () => {
       params: {},
     });
     expect(row?.redriven_at).not.toBeNull();
+  });
+
+  it('dead-letters them across a kill -9 of the ingest process: one row each, copies on the topic only with the same source position, every valid event applied', async () => {
+    const own = await createTopics(kafka, {
+      events: PARTITIONS,
+      backfill: 1,
+      deadletter: { partitions: 1, configs: { 'max.message.bytes': String(DEAD_LETTER_MAX_MESSAGE_BYTES) } },
+    });
+    const warehouse = await freshWarehouse('it_poison_kill');
+    const groupId = uniqueName('it-poison-kill');
+    const processEnv = {
+      TOPIC_EVENTS: own['events'] as string,
+      TOPIC_BACKFILL: own['backfill'] as string,
+      TOPIC_DEADLETTER: own['deadletter'] as string,
+      INGEST_GROUP_ID: groupId,
+      INGEST_BACKFILL_GROUP_ID: uniqueName('it-poison-kill-backfill'),
+      INGEST_LANES: 'live',
+      INGEST_MAX_BATCH: '20',
+      INGEST_MAX_EVENT_BYTES: String(MAX_EVENT_BYTES),
+      BIGQUERY_DATASET: warehouse.warehouse.config.datasetId,
+    };
+    const sent: Planned[] = [];
+    const sends = poisonStream();
+    try {
+      await produceStream(own['events'] as string, sent, sends, 0, sends.length - 1);
+      const first = new IngestProcess(processEnv);
+      await first.started();
+      // Killed as soon as it committed anything: the large messages and the rest are in hand.
+      await eventually(async () => (await first.consumed()) > 0, 'the first process committed something', 120_000);
+      first.kill('SIGKILL');
+      await first.exit();
+      await produceStream(own['events'] as string, sent, sends, sends.length - 1);
+
+      const admin = kafka.admin();
+      await admin.connect();
+      const [committed] = await admin.fetchOffsets({ groupId, topics: [own['events'] as string] });
+      const highs = Object.fromEntries((await admin.fetchTopicOffsets(own['events'] as string)).map((o) => [o.partition, Number(o.high)]));
+      await admin.disconnect();
+      const committedOf = (p: number) => Math.max(0, Number(committed?.partitions.find((x) => x.partition === p)?.offset ?? '-1'));
+
+      const second = new IngestProcess(processEnv);
+      await second.started();
+      type Tally = Record<string, number | boolean>;
+      const partitionOfSecond = async (p: number) =>
+        ((await second.reconciliation()) as unknown as Record<string, Record<string, Tally>>)['live']?.[`${own['events']}/${p}`];
+      // The second process counts exactly the offsets after the first one's last commit.
+      await eventually(
+        async () => {
+          for (let p = 0; p < PARTITIONS; p++) {
+            const expected = (highs[p] ?? 0) - committedOf(p);
+            if (expected > 0 && (await partitionOfSecond(p))?.['consumed'] !== expected) return false;
+          }
+          return true;
+        },
+        'the second process counted every offset after the last commit',
+        180_000,
+      );
+      for (let p = 0; p < PARTITIONS; p++) {
+        const r = await partitionOfSecond(p);
+        if ((highs[p] ?? 0) - committedOf(p) > 0) expect(r).toMatchObject({ balanced: true, uncommitted: 0 });
+      }
+
+      const raw = new Set(await ids(warehouse.warehouse, 'event_id', 'events_raw'));
+      expect(sent.flatMap((x) => (x.expect.kind === 'valid' && !raw.has(x.expect.eventId) ? [x.expect.eventId] : []))).toEqual([]);
+      const poison = sent.filter((x) => x.expect.kind === 'dead');
+      expect(await ids(warehouse.warehouse, 'dead_letter_id', 'dead_letters')).toHaveLength(poison.length);
+
+      // The topic holds each dead letter at least once; a copy (published again after the
+      // kill, before the first process's commit) has the same source position and digest.
+      const dlqAdmin = kafka.admin();
+      await dlqAdmin.connect();
+      const [dlq] = await dlqAdmin.fetchTopicOffsets(own['deadletter'] as string);
+      await dlqAdmin.disconnect();
+      const letters = await readAll(kafka, own['deadletter'] as string, Number(dlq?.high));
+      const byPosition = new Map<string, Set<string>>();
+      for (const l of letters) {
+        const position = `${l.headers[DEAD_LETTER_HEADERS.sourcePartition]}/${l.headers[DEAD_LETTER_HEADERS.sourceOffset]}`;
+        const digests = byPosition.get(position) ?? new Set();
+        digests.add(`${l.headers[DEAD_LETTER_HEADERS.reason]} ${l.headers[DEAD_LETTER_HEADERS.sha256]}`);
+        byPosition.set(position, digests);
+      }
+      expect(byPosition.size).toBe(poison.length);
+      expect([...byPosition.values()].every((d) => d.size === 1)).toBe(true);
+
+      // The start-up check saw the dead-letter topic accept less than its source.
+      expect(second.lines.some((l) => l.includes('the dead-letter topic accepts smaller records than its source topic'))).toBe(true);
+      const metrics = await (await fetch(`http://127.0.0.1:${second.port}/metrics`)).text();
+      expect(metrics).toMatch(/phoenix_ingest_dead_letter_topic_too_small\{topic="[^"]+",dead_letter_topic="[^"]+"\} 1/);
+    } finally {
+      await killAll();
+      await deleteTopics(kafka, Object.values(own));
+      await warehouse.drop();
+    }
   });
 });
