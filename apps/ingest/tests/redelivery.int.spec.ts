@@ -34,7 +34,8 @@ function cuttableKafka() {
     kafka,
     cut() {
       cut = true;
-      for (const s of sockets) s.destroy();
+      // With an error, as a reset connection: kafkajs fails the requests in flight at once.
+      for (const s of sockets) s.destroy(Object.assign(new Error('network cut'), { code: 'ECONNRESET' }));
     },
     restore() {
       cut = false;
@@ -100,6 +101,7 @@ describe('a batch delivered again after a broker outage', () => {
       },
     };
     const metrics = createMetrics();
+    const log = testLogger('debug');
     // Dead letters go out through a client of their own, which the outage does not touch.
     const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     await producer.connect();
@@ -109,7 +111,7 @@ describe('a batch delivered again after a broker outage', () => {
       writer,
       metrics,
       tracing: createTracing({ serviceName: 'it' }),
-      logger: testLogger('fatal').logger,
+      logger: log.logger,
       config: {
         lane: 'live',
         groupId: uniqueName('it-redelivery'),
@@ -148,6 +150,9 @@ describe('a batch delivered again after a broker outage', () => {
       expect(Number(dlq?.high)).toBe(deadCount);
       const letters = await readAll(kafka, topics['deadletter'] as string, deadCount);
       expect(new Set(letters.map((l) => l.headers[DEAD_LETTER_HEADERS.sourceOffset])).size).toBe(deadCount);
+    } catch (err) {
+      process.stderr.write(`${log.lines.slice(-80).join('')}\n`);
+      throw err;
     } finally {
       network.restore();
       await ingestor.stop();
