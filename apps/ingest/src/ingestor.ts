@@ -188,7 +188,13 @@ export function createIngestor(deps: {
         (d): d is Extract<Decoded, { kind: 'dead' }> =>
           d.kind === 'dead' && !accounting.seen(d.message.topic, d.message.partition, d.message.offset),
       );
-      await retryForever(() => deadLetter(dead), { signal: stopping.signal, onError: onError('dead-letter publish') });
+      // Tried once even while the lane stops, so a chunk written during the stop is
+      // still committed; retried only while it runs.
+      await deadLetter(dead).catch((err: unknown) => {
+        if (stopping.signal.aborted) throw err;
+        onError('dead-letter publish')(err, 0, 0);
+        return retryForever(() => deadLetter(dead), { signal: stopping.signal, onError: onError('dead-letter publish') });
+      });
       failingSince = null;
 
       decoded.forEach((d, i) => {
