@@ -98,7 +98,7 @@ describe('progress and summaries', () => {
       durationMs: 20,
     });
     expect(text).toMatch(
-      /stubs: +1 read from dead_letters, 1 without a matching row \(left alone\)\n  copies skipped: +3 \(same source position/,
+      /stubs: +1 read from dead_letters, 1 without a matching row \(left alone\)\n {2}copies skipped: +3 \(same source position/,
     );
     expect(text).toMatch(
       /not marked: +2 re-driven letter\(s\) without redriven_at in dead_letters \(Not found: Dataset phoenix\); the letters went out/,
