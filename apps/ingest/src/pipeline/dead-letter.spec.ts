@@ -7,10 +7,12 @@ import {
   deadLetterId,
   headerText,
   MAX_PROBLEMS_HEADER_BYTES,
+  MAX_STUB_KEY_BYTES,
   problemsHeader,
   publishDeadLetters,
   refusedRecordError,
   sha256Hex,
+  stubLetter,
   type DeadLetterInput,
 } from './dead-letter';
 import { traceIdOf } from './writer';
@@ -148,6 +150,21 @@ describe('publishing dead letters', () => {
     expect(headerText(stub.headers, DEAD_LETTER_HEADERS.originalBytes)).toBe('50000');
     expect(headerText(stub.headers, 'traceparent')).toBeUndefined();
     expect(b.accepted.map((m) => String(m.key)).sort()).toEqual(['k1', 'k2', 'k3']);
+  });
+
+  it('splits a send that is too large only together: every letter still goes out whole', async () => {
+    const b = broker(10_000);
+    const result = await publishDeadLetters([item(1, 4_000), item(2, 4_000), item(3, 4_000)], b.send);
+    expect(result).toEqual({ inline: 3, stubs: [], unpublished: [] });
+    expect(b.accepted.map((m) => headerText(m.headers, DEAD_LETTER_HEADERS.payload))).toEqual(['inline', 'inline', 'inline']);
+  });
+
+  it('keeps a stub small: the key only up to MAX_STUB_KEY_BYTES, no original headers', () => {
+    const withKey = (bytes: number) => ({ ...item(1, 10), message: { ...item(1, 10).message, key: Buffer.alloc(bytes, 'k') } });
+    expect(stubLetter(withKey(MAX_STUB_KEY_BYTES)).key).toHaveLength(MAX_STUB_KEY_BYTES);
+    expect(stubLetter(withKey(MAX_STUB_KEY_BYTES + 1)).key).toBeNull();
+    const many = { ...item(1, 10), message: { ...item(1, 10).message, headers: { big: Buffer.alloc(100_000) } } };
+    expect(stubLetter(many).headers?.['big']).toBeUndefined();
   });
 
   it('reports a letter unpublished when even its stub is refused, instead of trying forever', async () => {
