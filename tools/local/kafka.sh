@@ -190,7 +190,7 @@ cmd_start() {
   if pid="$(live_pid)"; then
     if port_open "$PORT"; then
       log "already running (pid $pid, $BOOTSTRAP)"
-      cmd_create_topics # cheap (one --list) and picks up topics.conf edits
+      cmd_create_topics # cheap (one --list, one config describe) and picks up topics.conf edits
       return 0
     fi
     log "process $pid is up but port $PORT is not answering yet; waiting"
@@ -250,29 +250,51 @@ cmd_create_topics() {
   local existing
   existing="$(kafka_tool org.apache.kafka.tools.TopicCommand --bootstrap-server "$BOOTSTRAP" --list)" \
     || die "could not list topics from $BOOTSTRAP"
-  local line topic parts out rc created=0
+  local line topic parts configs out rc created=0 altered=0 kv described=""
   while IFS= read -r line || [[ -n "$line" ]]; do
     line="${line%%#*}"
-    read -r topic parts _ <<<"$line" || true
+    configs=""
+    read -r topic parts configs _ <<<"$line" || true
     [[ -n "${topic:-}" ]] || continue
     [[ "$parts" =~ ^[0-9]+$ ]] || die "topics.conf: bad partition count for '$topic': '${parts:-}'"
+    [[ -z "$configs" || "$configs" =~ ^[a-z.]+=[^,=]+(,[a-z.]+=[^,=]+)*$ ]] \
+      || die "topics.conf: bad configs for '$topic': '$configs' (want name=value[,name=value])"
     if [[ -n "${PHOENIX_KAFKA_PARTITIONS:-}" && "$topic" != *deadletter* ]]; then
       [[ "$PHOENIX_KAFKA_PARTITIONS" =~ ^[1-9][0-9]*$ ]] || die "PHOENIX_KAFKA_PARTITIONS must be a positive integer"
       parts="$PHOENIX_KAFKA_PARTITIONS"
     fi
     if grep -qxF "$topic" <<<"$existing"; then
+      [[ -n "$configs" ]] || continue
+      # An existing topic keeps its partitions; its configs follow topics.conf.
+      # One describe of every topic's configs, the first time one is needed.
+      if [[ -z "$described" ]]; then
+        described="$(kafka_tool kafka.admin.ConfigCommand --bootstrap-server "$BOOTSTRAP" \
+          --describe --entity-type topics)" || die "could not describe the topics' configs"
+      fi
+      # Its own section: from "… for topic <name> are:" to the next such line.
+      out="$(awk -v t="topic $topic are:" 'index($0, "Dynamic configs for ") == 1 { on = (index($0, t) > 0); next } on' <<<"$described")"
+      local missing=0
+      for kv in ${configs//,/ }; do grep -qE "(^|[[:space:]])${kv}([[:space:]]|$)" <<<"$out" || missing=1; done
+      ((missing == 0)) && continue
+      kafka_tool kafka.admin.ConfigCommand --bootstrap-server "$BOOTSTRAP" \
+        --alter --entity-type topics --entity-name "$topic" --add-config "$configs" >/dev/null \
+        || die "failed to set $configs on topic $topic"
+      altered=$((altered + 1))
       continue
     fi
+    local config_args=()
+    for kv in ${configs//,/ }; do config_args+=(--config "$kv"); done
     rc=0
     # (drop TopicCommand's generic "period or underscore" metric-name warning)
     out="$(kafka_tool org.apache.kafka.tools.TopicCommand --bootstrap-server "$BOOTSTRAP" \
-      --create --if-not-exists --topic "$topic" --partitions "$parts" --replication-factor 1 2>&1)" \
+      --create --if-not-exists --topic "$topic" --partitions "$parts" --replication-factor 1 \
+      "${config_args[@]}" 2>&1)" \
       || rc=$?
     grep -v "limitations in metric names" <<<"$out" >&2 || true
     ((rc == 0)) || die "failed to create topic $topic (exit $rc)"
     created=$((created + 1))
   done <"$TOPICS_CONF"
-  log "topics ready (${created} created) from tools/local/kafka/topics.conf"
+  log "topics ready (${created} created, ${altered} configs updated) from tools/local/kafka/topics.conf"
 }
 
 # ---------------------------------------------------------------- stop / status / reset

@@ -345,7 +345,7 @@ export async function measureEndToEnd(
 }
 
 function sumTallies(tallies: (PartitionTally & { balanced: boolean })[]): PartitionTally & { balanced: boolean } {
-  const sum: PartitionTally = { consumed: 0, applied: 0, duplicate: 0, superseded: 0, dead_lettered: 0 };
+  const sum: PartitionTally = { consumed: 0, applied: 0, duplicate: 0, superseded: 0, dead_lettered: 0, redelivered: 0 };
   for (const t of tallies) for (const k of Object.keys(sum) as (keyof PartitionTally)[]) sum[k] += t[k];
   return { ...sum, balanced: tallies.every((t) => t.balanced) };
 }

@@ -3,7 +3,8 @@ import type { Logger } from 'pino';
 import { formatProblem } from '@phoenix/domain';
 import { createLagMonitor } from './lag';
 import type { IngestMetrics, Outcome } from './metrics';
-import { deadLetterHeaders, headerText } from './pipeline/dead-letter';
+import { createOffsetAccounting, type PartitionTally } from './pipeline/accounting';
+import { headerText, publishDeadLetters } from './pipeline/dead-letter';
 import { decode, type ConsumedMessage, type Decoded } from './pipeline/decode';
 import { retryForever } from './pipeline/retry';
 import type { WarehouseWriter } from './pipeline/writer';
@@ -25,6 +26,8 @@ export interface IngestorConfig {
   lane: string;
   /** How often the consumer lag gauge is refreshed from the broker; 15 s when unset. */
   lagRefreshMs?: number;
+  /** How long a rebalance in progress keeps a member that was joined ready; 45 s when unset. */
+  rebalanceGraceMs?: number;
 }
 
 /** The kafkajs consumer settings of a lane (also used by tools/bench/ingest, so every phase fetches alike). */
@@ -44,7 +47,28 @@ export function laneConsumerSettings(config: Pick<IngestorConfig, 'fetchMaxBytes
   };
 }
 
-export type PartitionTally = { [K in Outcome | 'consumed']: number };
+export type { PartitionTally };
+
+/** What /readyz shows of a lane, and how `ready` follows from it. */
+export interface LaneState {
+  connected: boolean;
+  joined: boolean;
+  /** When the rebalance in progress began (the member left its assignment), if one is. */
+  rebalancingSince: number | null;
+  failingSince: number | null;
+}
+
+/**
+ * Ready when connected, a member of the group (or rebalancing for less than
+ * `rebalanceGraceMs`: every member goes through one whenever a member joins or leaves,
+ * and it is over in seconds), and the warehouse not failing for over a minute.
+ */
+export function laneReadiness(state: LaneState, now: number, rebalanceGraceMs: number) {
+  const failingForMs = state.failingSince === null ? 0 : now - state.failingSince;
+  const rebalancingForMs = state.rebalancingSince === null ? 0 : now - state.rebalancingSince;
+  const member = state.joined || (state.rebalancingSince !== null && rebalancingForMs < rebalanceGraceMs);
+  return { ready: state.connected && member && failingForMs < 60_000, failingForMs, rebalancingForMs };
+}
 
 /**
  * One consumer group lane: Kafka → decode/validate → dead letters → warehouse → commit.
@@ -68,49 +92,57 @@ export function createIngestor(deps: {
   const admin = kafka.admin();
   const lag = createLagMonitor({ admin, groupId: config.groupId, metrics, logger, intervalMs: config.lagRefreshMs ?? 15_000 });
   const stopping = new AbortController();
-  const tallies = new Map<string, PartitionTally>();
+  const accounting = createOffsetAccounting();
   let assigned = 0;
   // A member of the group with its assignment in hand: set by each join, cleared while
   // the group rebalances and when the consumer stops.
   let joined = false;
+  let rebalancingSince: number | null = null;
   let connected = false;
   let failingSince: number | null = null;
 
   consumer.on(consumer.events.GROUP_JOIN, (e) => {
     assigned = Object.values(e.payload.memberAssignment).reduce((n, partitions) => n + partitions.length, 0);
     joined = true;
+    rebalancingSince = null;
     // A consumer restarted by kafkajs after a crash joins again without a new CONNECT event.
     connected = true;
     lag.setAssignment(e.payload.memberAssignment);
+    accounting.assigned(e.payload.memberAssignment);
     logger.info({ assignment: e.payload.memberAssignment }, 'joined consumer group');
   });
-  consumer.on(consumer.events.REBALANCING, () => (joined = false));
-  consumer.on(consumer.events.STOP, () => (joined = false));
+  consumer.on(consumer.events.REBALANCING, () => {
+    // Only a member that was joined gets the grace: one that never joined is not ready yet.
+    if (joined) rebalancingSince ??= Date.now();
+    joined = false;
+  });
+  consumer.on(consumer.events.STOP, () => {
+    joined = false;
+    rebalancingSince = null;
+  });
   consumer.on(consumer.events.CONNECT, () => (connected = true));
   consumer.on(consumer.events.DISCONNECT, () => (connected = false));
   consumer.on(consumer.events.CRASH, (e) => logger.error({ err: e.payload.error }, 'consumer crashed'));
 
-  function tally(topic: string, partition: number): PartitionTally {
-    const key = `${topic}/${partition}`;
-    let t = tallies.get(key);
-    if (!t) {
-      t = { consumed: 0, applied: 0, duplicate: 0, superseded: 0, dead_lettered: 0 };
-      tallies.set(key, t);
-    }
-    return t;
-  }
-
+  /** Publishes a chunk's dead letters; a letter the dead-letter topic refuses goes out as a stub, or is counted unpublished. */
   async function deadLetter(items: Extract<Decoded, { kind: 'dead' }>[]): Promise<void> {
-    if (items.length === 0) return;
-    await producer.send({
-      topic: config.deadLetterTopic,
-      acks: -1,
-      messages: items.map((d) => ({
-        key: d.message.key,
-        value: d.message.value,
-        headers: deadLetterHeaders(d.message.headers, d.problems, d.message),
-      })),
-    });
+    const published = await publishDeadLetters(items, (messages, compression) =>
+      producer.send({ topic: config.deadLetterTopic, acks: -1, compression, messages }).then(() => undefined),
+    );
+    for (const { error, source } of published.stubs) {
+      metrics.deadLetterFallbacks.inc({ error, result: 'stub', topic: source.topic });
+      logger.warn(
+        { topic: source.topic, partition: source.partition, offset: source.offset, error, deadLetterTopic: config.deadLetterTopic },
+        'dead-letter topic refused the letter; published a stub, the original is in the dead_letters row',
+      );
+    }
+    for (const { error, source } of published.unpublished) {
+      metrics.deadLetterFallbacks.inc({ error, result: 'unpublished', topic: source.topic });
+      logger.error(
+        { topic: source.topic, partition: source.partition, offset: source.offset, error, deadLetterTopic: config.deadLetterTopic },
+        'dead-letter topic refused the letter and its stub; it is in the dead_letters row only',
+      );
+    }
   }
 
   async function processChunk(messages: ConsumedMessage[], heartbeat: () => Promise<void>): Promise<void> {
@@ -145,41 +177,64 @@ export function createIngestor(deps: {
         metrics.writeFailures.inc({ code: (err as { code?: string }).code ?? 'UNKNOWN' });
         logger.warn({ err, attempt, delayMs, partition: messages[0]?.partition, topic: messages[0]?.topic }, `${what} failed; retrying`);
       };
-      const dead = decoded.filter((d): d is Extract<Decoded, { kind: 'dead' }> => d.kind === 'dead');
-      await retryForever(() => deadLetter(dead), { signal: stopping.signal, onError: onError('dead-letter publish') });
+      // The warehouse first: a stub on the dead-letter topic then always has its row. A
+      // dead letter this process already published (a redelivery of a batch it wrote but
+      // did not commit) is not published again.
       const { outcomes } = await retryForever(() => writer.write(decoded), {
         signal: stopping.signal,
         onError: onError('warehouse write'),
+      });
+      const dead = decoded.filter(
+        (d): d is Extract<Decoded, { kind: 'dead' }> =>
+          d.kind === 'dead' && !accounting.seen(d.message.topic, d.message.partition, d.message.offset),
+      );
+      // Tried once even while the lane stops, so a chunk written during the stop is
+      // still committed; retried only while it runs.
+      await deadLetter(dead).catch((err: unknown) => {
+        if (stopping.signal.aborted) throw err;
+        onError('dead-letter publish')(err, 0, 0);
+        return retryForever(() => deadLetter(dead), { signal: stopping.signal, onError: onError('dead-letter publish') });
       });
       failingSince = null;
 
       decoded.forEach((d, i) => {
         const outcome = outcomes[i] as Outcome;
-        const t = tally(d.message.topic, d.message.partition);
-        t.consumed++;
-        t[outcome]++;
         const labels =
           d.kind === 'event'
-            ? { outcome, tenant: d.event.tenantId, entity_type: d.event.entityType, topic: d.message.topic }
-            : { outcome, tenant: d.partial.tenantId ?? 'unknown', entity_type: 'unknown', topic: d.message.topic };
-        metrics.events.inc(labels);
+            ? { tenant: d.event.tenantId, entity_type: d.event.entityType }
+            : { tenant: d.partial.tenantId ?? 'unknown', entity_type: 'unknown' };
+        const reason = d.kind === 'dead' ? (d.problems[0]?.code ?? 'UNKNOWN') : undefined;
+        const delivery = accounting.written(d.message.topic, d.message.partition, {
+          offset: d.message.offset,
+          outcome,
+          labels,
+          ...(reason ? { reason } : {}),
+        });
+        if (delivery === 'redelivered') metrics.redelivered.inc({ topic: d.message.topic });
         const position = { topic: d.message.topic, partition: d.message.partition, offset: d.message.offset };
         if (d.kind === 'dead') {
-          metrics.deadLetters.inc({ reason: d.problems[0]?.code ?? 'UNKNOWN', topic: d.message.topic });
           logger.warn(
             {
               ...position,
               tenantId: d.partial.tenantId,
               eventId: d.partial.eventId,
               traceId: spans[i]?.spanContext().traceId,
-              reason: d.problems[0]?.code,
+              reason,
               problems: d.problems.map(formatProblem),
+              redelivered: delivery === 'redelivered',
             },
             'message dead-lettered',
           );
         } else {
           logger.debug(
-            { ...position, tenantId: d.event.tenantId, eventId: d.event.id, traceId: spans[i]?.spanContext().traceId, outcome },
+            {
+              ...position,
+              tenantId: d.event.tenantId,
+              eventId: d.event.id,
+              traceId: spans[i]?.spanContext().traceId,
+              outcome,
+              redelivered: delivery === 'redelivered',
+            },
             'event processed',
           );
         }
@@ -241,6 +296,10 @@ export function createIngestor(deps: {
         if (stopping.signal.aborted)
           await commitOffsetsIfNecessary({ topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: next }] }] });
         else await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next }]);
+        for (const m of accounting.committed(batch.topic, batch.partition, next)) {
+          metrics.events.inc({ outcome: m.outcome, ...m.labels, topic: batch.topic });
+          if (m.reason) metrics.deadLetters.inc({ reason: m.reason, topic: batch.topic });
+        }
         metrics.batchSize.observe(chunk.length);
         lag.observe(batch.topic, batch.partition, batch.highWatermark, next);
         await heartbeat();
@@ -302,20 +361,35 @@ export function createIngestor(deps: {
     },
     stop,
     /**
-     * Ready when connected, a member of the group with its assignment received, and the
-     * warehouse not failing for over a minute. An empty assignment is ready too: with
-     * more instances than partitions the extra ones are standby members that take over on
-     * the next rebalance, and a rollout must not wait for them forever.
+     * Ready when connected, a member of the group with its assignment received (or in a
+     * rebalance for less than the grace), and the warehouse not failing for over a
+     * minute. An empty assignment is ready too: with more instances than partitions the
+     * extra ones are standby members that take over on the next rebalance, and a rollout
+     * must not wait for them forever.
      */
-    readiness(): { ready: boolean; connected: boolean; joined: boolean; assignedPartitions: number; failingForMs: number } {
-      const failingForMs = failingSince === null ? 0 : Date.now() - failingSince;
-      return { ready: connected && joined && failingForMs < 60_000, connected, joined, assignedPartitions: assigned, failingForMs };
-    },
-    /** Per partition: consumed = applied + duplicate + superseded + dead_lettered, since this process started. */
-    reconciliation(): Record<string, PartitionTally & { balanced: boolean }> {
-      return Object.fromEntries(
-        [...tallies].map(([key, t]) => [key, { ...t, balanced: t.consumed === t.applied + t.duplicate + t.superseded + t.dead_lettered }]),
+    readiness(): {
+      ready: boolean;
+      connected: boolean;
+      joined: boolean;
+      rebalancingForMs: number;
+      assignedPartitions: number;
+      failingForMs: number;
+    } {
+      const { ready, failingForMs, rebalancingForMs } = laneReadiness(
+        { connected, joined, rebalancingSince, failingSince },
+        Date.now(),
+        config.rebalanceGraceMs ?? 45_000,
       );
+      return { ready, connected, joined, rebalancingForMs, assignedPartitions: assigned, failingForMs };
+    },
+    /**
+     * Per partition, since this process started: each offset it committed counted once,
+     * consumed = applied + duplicate + superseded + dead_lettered; `redelivered` counts
+     * deliveries of offsets it had already written, `uncommitted` those written and not
+     * yet committed.
+     */
+    reconciliation() {
+      return accounting.reconciliation();
     },
   };
 }

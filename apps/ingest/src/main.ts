@@ -56,6 +56,7 @@ async function main(): Promise<void> {
     kafka,
     warehouse,
     topics: [topics.events, topics.backfill, topics.deadLetter],
+    deadLetterTopic: topics.deadLetter,
     requiredTables: WAREHOUSE_TABLES.map((t) => t.name),
     logger,
   });
@@ -68,6 +69,15 @@ async function main(): Promise<void> {
     );
     process.exit(1);
   }
+
+  for (const [topic, t] of Object.entries(report.kafka.topics))
+    if (t !== 'missing' && t.maxMessageBytes !== undefined)
+      metrics.topicMaxMessageBytes.set({ topic, role: topic === topics.deadLetter ? 'dead_letter' : 'source' }, t.maxMessageBytes);
+  for (const topic of [topics.events, topics.backfill])
+    metrics.deadLetterTopicTooSmall.set(
+      { topic, dead_letter_topic: topics.deadLetter },
+      report.kafka.deadLetterTooSmall.some((p) => p.topic === topic) ? 1 : 0,
+    );
 
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
   closing('producer', () => producer.disconnect());

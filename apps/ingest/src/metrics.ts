@@ -15,7 +15,7 @@ export function createMetrics() {
     registry,
     events: new Counter({
       name: 'phoenix_ingest_events_total',
-      help: 'Messages consumed, by outcome, tenant and entity type (tenant/entity "unknown" for unreadable dead letters)',
+      help: 'Kafka offsets committed, each counted once, by outcome, tenant and entity type (tenant/entity "unknown" for unreadable dead letters)',
       labelNames: ['outcome', 'tenant', 'entity_type', 'topic'] as const,
       registers: [registry],
     }),
@@ -23,6 +23,30 @@ export function createMetrics() {
       name: 'phoenix_ingest_dead_letters_total',
       help: 'Dead-lettered messages by reason code',
       labelNames: ['reason', 'topic'] as const,
+      registers: [registry],
+    }),
+    deadLetterFallbacks: new Counter({
+      name: 'phoenix_ingest_dead_letter_fallbacks_total',
+      help: 'Dead letters the dead-letter topic refused for good (error: the broker error), published as a stub (result="stub", original in the dead_letters row) or not at all (result="unpublished", row only)',
+      labelNames: ['error', 'result', 'topic'] as const,
+      registers: [registry],
+    }),
+    redelivered: new Counter({
+      name: 'phoenix_ingest_redelivered_total',
+      help: 'Deliveries of offsets this process had already written (a batch written but not committed, fetched again); not counted in events_total again',
+      labelNames: ['topic'] as const,
+      registers: [registry],
+    }),
+    topicMaxMessageBytes: new Gauge({
+      name: 'phoenix_ingest_topic_max_message_bytes',
+      help: 'max.message.bytes of each topic the ingest reads or writes, read at start-up',
+      labelNames: ['topic', 'role'] as const,
+      registers: [registry],
+    }),
+    deadLetterTopicTooSmall: new Gauge({
+      name: 'phoenix_ingest_dead_letter_topic_too_small',
+      help: '1 when the dead-letter topic accepts smaller records than this source topic (its dead letters may become stubs), else 0',
+      labelNames: ['topic', 'dead_letter_topic'] as const,
       registers: [registry],
     }),
     batchSeconds: new Histogram({

@@ -31,7 +31,7 @@ export type { ColumnSpec, ColumnType, ColumnMode, TableSpec } from './schema/typ
 export { sql, ident, join, tableRef, param, checkStatement, SqlFragment } from './sql';
 export type { Param, ParamType, ScalarType, Statement } from './sql';
 export { versionRow, rawEventRow, deadLetterRow } from './rows';
-export type { StagedBatch, WriteStateRow } from './writes';
+export type { DeadLetterOriginalRow, StagedBatch, WriteStateRow } from './writes';
 export type { EnrichedType, EnrichmentScope, ReferenceChanges, StaleEnrichmentRow } from './enrichment';
 export type { VersionRow, RawEventRow, DeadLetterRow, KafkaPosition } from './rows';
 export {
@@ -40,6 +40,7 @@ export {
   insertRawEventsStatement,
   insertDeadLettersStatement,
   markDeadLettersRedrivenStatement,
+  deadLetterOriginalsQuery,
   mergeStagedHistoryStatement,
   mergeStagedCurrentStatement,
   mergeStagedRawStatement,

@@ -1,5 +1,5 @@
 import { compareEventOrder, type EntityType } from '@phoenix/domain';
-import type { Warehouse } from './client';
+import type { Row, Warehouse } from './client';
 import type { DeadLetterRow, RawEventRow, VersionRow } from './rows';
 import { currentTableName, DEAD_LETTERS_TABLE, historyTableName, RAW_EVENTS_TABLE, STAGE_TABLE, WAREHOUSE_TABLES } from './schema/tables';
 import type { ColumnSpec, TableSpec } from './schema/types';
@@ -229,6 +229,38 @@ export function markDeadLettersRedrivenStatement(
 WHERE received_at BETWEEN @received_from AND @received_to AND dead_letter_id IN UNNEST(@ids)`,
     params: {
       at: param.timestamp(at),
+      received_from: param.timestamp(new Date(receivedBetween.from.getTime() - DAY_MS)),
+      received_to: param.timestamp(new Date(receivedBetween.to.getTime() + DAY_MS)),
+      ids: param.array('STRING', deadLetterIds),
+    },
+  };
+}
+
+/** A dead letter's original message as its `dead_letters` row keeps it. */
+export interface DeadLetterOriginalRow extends Row {
+  dead_letter_id: string;
+  payload: Buffer;
+  message_key: Buffer | null;
+  /** JSON text of the original Kafka headers. */
+  headers: string | null;
+}
+
+/**
+ * The original key, value and headers of these dead letters, for `tools/redrive` to
+ * re-drive a stub (a letter the dead-letter topic refused, published without its value).
+ * `receivedBetween` bounds the partitions read, as in markDeadLettersRedrivenStatement.
+ * Rows: DeadLetterOriginalRow.
+ */
+export function deadLetterOriginalsQuery(
+  warehouse: Warehouse,
+  deadLetterIds: readonly string[],
+  receivedBetween: { from: Date; to: Date },
+): Statement {
+  const DAY_MS = 86_400_000;
+  return {
+    sql: sql`SELECT dead_letter_id, payload, message_key, headers FROM ${warehouse.table(DEAD_LETTERS_TABLE.name)}
+WHERE received_at BETWEEN @received_from AND @received_to AND dead_letter_id IN UNNEST(@ids)`,
+    params: {
       received_from: param.timestamp(new Date(receivedBetween.from.getTime() - DAY_MS)),
       received_to: param.timestamp(new Date(receivedBetween.to.getTime() + DAY_MS)),
       ids: param.array('STRING', deadLetterIds),

@@ -63,6 +63,10 @@ describe('progress and summaries', () => {
       missingTopics: {},
       marked: 0,
       notMarked: 0,
+      markRetries: 0,
+      stubsResolved: 0,
+      stubsMissing: 0,
+      copiesSkipped: 0,
       durationMs: 20,
     });
     expect(text).toMatch(/dry run: nothing published/);
@@ -86,9 +90,16 @@ describe('progress and summaries', () => {
       missingTopics: {},
       marked: 0,
       notMarked: 2,
+      markRetries: 0,
+      stubsResolved: 1,
+      stubsMissing: 1,
+      copiesSkipped: 3,
       markError: 'Not found: Dataset phoenix',
       durationMs: 20,
     });
+    expect(text).toMatch(
+      /stubs: +1 read from dead_letters, 1 without a matching row \(left alone\)\n {2}copies skipped: +3 \(same source position/,
+    );
     expect(text).toMatch(
       /not marked: +2 re-driven letter\(s\) without redriven_at in dead_letters \(Not found: Dataset phoenix\); the letters went out/,
     );

@@ -103,6 +103,14 @@ export function formatRedriveSummary(s: RedriveSummary): string {
   if (s.noDestination > 0) lines.push(row('no destination', `${formatCount(s.noDestination)} (no source-topic header: pass --to)`));
   if (Object.keys(s.missingTopics).length > 0)
     lines.push(row('topic missing', `${reasons(s.missingTopics)}: create the topic and run again`));
+  if (s.stubsResolved > 0 || s.stubsMissing > 0)
+    lines.push(
+      row(
+        'stubs',
+        `${formatCount(s.stubsResolved)} read from dead_letters${s.stubsMissing > 0 ? `, ${formatCount(s.stubsMissing)} without a matching row (left alone)` : ''}`,
+      ),
+    );
+  if (s.copiesSkipped > 0) lines.push(row('copies skipped', `${formatCount(s.copiesSkipped)} (same source position as a letter handled)`));
   if (s.notMarked > 0)
     lines.push(
       row(

@@ -1,9 +1,11 @@
 import type { IHeaders, Message } from 'kafkajs';
 import { generateEventList, validateEvent, type CloudEventEnvelope } from '@phoenix/domain';
-import { DEAD_LETTER_HEADERS, deadLetterHeaders } from '../pipeline/dead-letter';
+import { WarehouseError } from '@phoenix/bq';
+import { DEAD_LETTER_HEADERS, deadLetterHeaders, stubLetter } from '../pipeline/dead-letter';
 import {
   deadLetterTime,
   decideRedrive,
+  MARK_ATTEMPTS,
   redriveHeaders,
   runRedrive,
   type DeadLetter,
@@ -32,7 +34,8 @@ function letter(
     headers: deadLetterHeaders({ traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01', ...options.headers }, problems, {
       topic: options.sourceTopic ?? 'phoenix.events',
       partition: 2,
-      offset: options.sourceOffset ?? '41',
+      // Each letter its own source position unless told (copies of one letter share it).
+      offset: options.sourceOffset ?? String(1000 + offset),
       receivedAt: options.receivedAt ?? '2026-01-05T09:00:00.000Z',
     }),
     timestamp: String(Date.parse('2026-01-06T00:00:00Z')),
@@ -62,7 +65,7 @@ describe('decideRedrive', () => {
   const base = { filter: {}, maxBytes: 1024 };
 
   it('republishes a letter that now passes, unchanged, to its source topic', () => {
-    const l = letter(oversized);
+    const l = letter(oversized, { sourceOffset: '41' });
     const decision = decideRedrive(l, { ...base, maxBytes: 4096 });
     expect(decision).toEqual({
       action: 'redrive',
@@ -177,7 +180,9 @@ describe('runRedrive', () => {
   });
 
   it('marks each re-driven letter in the warehouse by where it was first read, after its republish', async () => {
-    const { deps, sent } = fakeDeps([[letter(oversized), letter(malformed), letter(oversized, { sourceOffset: '9' })]]);
+    const { deps, sent } = fakeDeps([
+      [letter(oversized, { sourceOffset: '41' }), letter(malformed), letter(oversized, { sourceOffset: '9' })],
+    ]);
     const marked: { ids: readonly string[]; received: number[]; at: Date; sentBefore: number }[] = [];
     deps.markRedriven = async (letters, at) => {
       marked.push({ ids: letters.map((l) => l.id), received: letters.map((l) => l.receivedAtMs), at, sentBefore: sent.length });
@@ -220,5 +225,103 @@ describe('runRedrive', () => {
     const { deps, sent } = fakeDeps([Array.from({ length: 7 }, () => letter(oversized))]);
     await runRedrive({ ...options, batchSize: 3 }, deps);
     expect(sent.map((s) => s.messages.length)).toEqual([3, 3, 1]);
+  });
+
+  it('tries the redriven_at update again when it lost to a concurrent update (the ingest MERGE), with growing waits', async () => {
+    const { deps } = fakeDeps([[letter(oversized)]]);
+    const waits: number[] = [];
+    deps.sleep = async (ms) => void waits.push(ms);
+    let calls = 0;
+    deps.markRedriven = async (letters) => {
+      calls += 1;
+      if (calls <= 2)
+        throw new WarehouseError('TRANSIENT', 'Could not serialize access to table p:d.dead_letters due to concurrent update', true);
+      return letters.length;
+    };
+    const summary = await runRedrive(options, deps);
+    expect(summary).toMatchObject({ redriven: 1, marked: 1, notMarked: 0, markRetries: 2 });
+    expect(summary.markError).toBeUndefined();
+    expect(waits).toHaveLength(2);
+    expect(waits[1]).toBeGreaterThan(0);
+  });
+
+  it('gives the update up after MARK_ATTEMPTS concurrent-update failures, and never retries a lasting error', async () => {
+    const contention = fakeDeps([[letter(oversized)]]);
+    contention.deps.sleep = async () => undefined;
+    let calls = 0;
+    contention.deps.markRedriven = async () => {
+      calls += 1;
+      throw new WarehouseError('TRANSIENT', 'concurrent update', true);
+    };
+    expect(await runRedrive(options, contention.deps)).toMatchObject({ marked: 0, notMarked: 1, markRetries: MARK_ATTEMPTS - 1 });
+    expect(calls).toBe(MARK_ATTEMPTS);
+
+    const lasting = fakeDeps([[letter(oversized)]]);
+    calls = 0;
+    lasting.deps.markRedriven = async () => {
+      calls += 1;
+      throw new WarehouseError('NOT_FOUND', 'Not found: Table dead_letters', false);
+    };
+    expect(await runRedrive(options, lasting.deps)).toMatchObject({
+      notMarked: 1,
+      markRetries: 0,
+      markError: 'Not found: Table dead_letters',
+    });
+    expect(calls).toBe(1);
+  });
+
+  /** A stub as the ingest publishes it when the dead-letter topic refused the full letter. */
+  function stubOf(l: DeadLetter): DeadLetter {
+    const source = {
+      topic: 'phoenix.events',
+      partition: 2,
+      offset: String(l.headers[DEAD_LETTER_HEADERS.sourceOffset]),
+      receivedAt: '2026-01-05T09:00:00.000Z',
+    };
+    const validation = validateEvent(l.value ?? '', { maxBytes: 1024 });
+    const problems = validation.ok ? [] : validation.problems;
+    const stub = stubLetter({ message: { ...source, key: l.key, value: l.value, headers: { traceparent: 'tp' } }, problems });
+    return { ...l, key: stub.key as Buffer, value: null, headers: stub.headers as IHeaders };
+  }
+
+  it('re-drives a stub with the original key, value and headers from its dead_letters row', async () => {
+    const original = letter(oversized, { sourceOffset: '77' });
+    const { deps, sent } = fakeDeps([[stubOf(original)]]);
+    const asked: string[] = [];
+    deps.fetchOriginals = async (letters) => {
+      asked.push(...letters.map((l) => l.id));
+      return new Map([
+        ['phoenix.events/2/77', { key: Buffer.from('acme/entity'), value: Buffer.from(oversized), headers: { traceparent: 'tp' } }],
+      ]);
+    };
+    const summary = await runRedrive(options, deps);
+    expect(asked).toEqual(['phoenix.events/2/77']);
+    expect(summary).toMatchObject({ redriven: 1, stubsResolved: 1, stubsMissing: 0 });
+    const [message] = sent[0]?.messages ?? [];
+    expect(String(message?.value)).toBe(oversized);
+    expect(String(message?.key)).toBe('acme/entity');
+    expect(String(message?.headers?.['traceparent'])).toBe('tp');
+    expect(message?.headers?.[DEAD_LETTER_HEADERS.payload]).toBeUndefined();
+  });
+
+  it('leaves a stub whose row is missing or holds other bytes (digest mismatch)', async () => {
+    const { deps, sent } = fakeDeps([
+      [stubOf(letter(oversized, { sourceOffset: '78' })), stubOf(letter(oversized, { sourceOffset: '79' }))],
+    ]);
+    deps.fetchOriginals = async () =>
+      new Map([['phoenix.events/2/79', { key: null, value: Buffer.from(oversized.replace('p', 'q')), headers: {} }]]);
+    const summary = await runRedrive(options, deps);
+    expect(summary).toMatchObject({ redriven: 0, stubsResolved: 0, stubsMissing: 2 });
+    expect(sent).toHaveLength(0);
+  });
+
+  it('re-drives copies of one letter (same source position, published again after a crash) once', async () => {
+    const { deps, sent } = fakeDeps([
+      [letter(oversized, { sourceOffset: '5' }), letter(oversized, { sourceOffset: '5' })],
+      [letter(oversized, { sourceOffset: '5' })],
+    ]);
+    const summary = await runRedrive(options, deps);
+    expect(summary).toMatchObject({ examined: 3, redriven: 1, copiesSkipped: 2 });
+    expect(sent.flatMap((s) => s.messages)).toHaveLength(1);
   });
 });

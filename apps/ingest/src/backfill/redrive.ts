@@ -1,6 +1,6 @@
 import type { IHeaders, Message } from 'kafkajs';
 import { validateEvent } from '@phoenix/domain';
-import { DEAD_LETTER_HEADERS, deadLetterId, headerText } from '../pipeline/dead-letter';
+import { DEAD_LETTER_HEADERS, deadLetterId, headerText, sha256Hex } from '../pipeline/dead-letter';
 import { chunkMessages } from './messages';
 
 /** A fatal, operator-fixable problem (a missing topic, an unreachable broker); the message says what to do. */
@@ -56,9 +56,28 @@ export interface RedriveDeps {
    * (`notMarked`), never fatal: the letters went out.
    */
   markRedriven?(letters: readonly FiledLetter[], at: Date): Promise<number>;
+  /**
+   * The originals of stubs (letters the dead-letter topic refused, published without
+   * their value) from the warehouse's dead_letters rows, by dead-letter id; ids without a
+   * row are left out.
+   */
+  fetchOriginals?(letters: readonly FiledLetter[]): Promise<Map<string, OriginalMessage>>;
   onProgress?(progress: RedriveProgress): void;
   now?(): number;
+  /** Waits between attempts of markRedriven; setTimeout when unset. */
+  sleep?(ms: number): Promise<void>;
 }
+
+/** A dead letter's original message, as its dead_letters row keeps it. */
+export interface OriginalMessage {
+  key: Buffer | null;
+  value: Buffer;
+  headers: Record<string, string>;
+}
+
+/** How often a markRedriven that lost to a concurrent update (the ingest's MERGE) is tried, and the first wait. */
+export const MARK_ATTEMPTS = 6;
+export const MARK_BASE_DELAY_MS = 250;
 
 export interface RedriveProgress {
   examined: number;
@@ -85,6 +104,13 @@ export interface RedriveSummary extends RedriveProgress {
   marked: number;
   notMarked: number;
   markError?: string;
+  /** markRedriven attempts that failed with a transient error (e.g. a concurrent update) and were tried again. */
+  markRetries: number;
+  /** Stubs whose original was read from the warehouse, and stubs without one (no row, or its digest differs): left alone. */
+  stubsResolved: number;
+  stubsMissing: number;
+  /** Further copies of a letter already handled in this run (same source position): skipped. */
+  copiesSkipped: number;
   durationMs: number;
 }
 
@@ -125,16 +151,22 @@ export function deadLetterTime(letter: DeadLetter): number {
   return Number.isNaN(received) ? Number(letter.timestamp) : received;
 }
 
-/** What to do with one dead letter. Pure: the filter, re-validation and the destination. */
-export function decideRedrive(letter: DeadLetter, options: Pick<RedriveOptions, 'filter' | 'maxBytes' | 'to'>): RedriveDecision {
-  const { reasons, sinceMs, untilMs } = options.filter;
+/** Whether the filter selects a letter (its reason and time, from the dead-letter headers). */
+export function matchesFilter(letter: DeadLetter, filter: RedriveFilter): boolean {
+  const { reasons, sinceMs, untilMs } = filter;
   const reason = headerText(letter.headers, DEAD_LETTER_HEADERS.reason) ?? 'UNKNOWN';
-  if (reasons && reasons.length > 0 && !reasons.includes(reason)) return { action: 'skip' };
+  if (reasons && reasons.length > 0 && !reasons.includes(reason)) return false;
   if (sinceMs !== undefined || untilMs !== undefined) {
     const time = deadLetterTime(letter);
-    if (sinceMs !== undefined && !(time >= sinceMs)) return { action: 'skip' };
-    if (untilMs !== undefined && !(time < untilMs)) return { action: 'skip' };
+    if (sinceMs !== undefined && !(time >= sinceMs)) return false;
+    if (untilMs !== undefined && !(time < untilMs)) return false;
   }
+  return true;
+}
+
+/** What to do with one dead letter. Pure: the filter, re-validation and the destination. */
+export function decideRedrive(letter: DeadLetter, options: Pick<RedriveOptions, 'filter' | 'maxBytes' | 'to'>): RedriveDecision {
+  if (!matchesFilter(letter, options.filter)) return { action: 'skip' };
   if (letter.value === null) return { action: 'still-invalid', reason: 'MALFORMED_JSON' };
   const result = validateEvent(letter.value, { maxBytes: options.maxBytes });
   if (!result.ok) return { action: 'still-invalid', reason: result.problems[0]?.code ?? 'UNKNOWN' };
@@ -148,7 +180,7 @@ export function decideRedrive(letter: DeadLetter, options: Pick<RedriveOptions, 
 }
 
 /** The dead_letters row of a letter: where the ingest first read it, from the dead-letter headers. */
-function filedAs(letter: DeadLetter): string | undefined {
+export function filedAs(letter: DeadLetter): string | undefined {
   const topic = headerText(letter.headers, DEAD_LETTER_HEADERS.sourceTopic);
   const partition = Number(headerText(letter.headers, DEAD_LETTER_HEADERS.sourcePartition));
   const offset = headerText(letter.headers, DEAD_LETTER_HEADERS.sourceOffset);
@@ -182,16 +214,62 @@ export async function runRedrive(options: RedriveOptions, deps: RedriveDeps): Pr
     missingTopics: {},
     marked: 0,
     notMarked: 0,
+    markRetries: 0,
+    stubsResolved: 0,
+    stubsMissing: 0,
+    copiesSkipped: 0,
     durationMs: 0,
   };
+  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const handled = new Set<string>();
   const bump = (counts: Record<string, number>, key: string, n = 1) => (counts[key] = (counts[key] ?? 0) + n);
   const topicExists = new Map<string, Promise<boolean>>();
   let lastProgress = started;
 
+  /**
+   * The UPDATE can lose to the ingest's MERGE on the same table (BigQuery: "could not
+   * serialize access … due to concurrent update", a transient WarehouseError): tried
+   * again with exponential backoff and jitter, MARK_ATTEMPTS times in all.
+   */
+  async function markWithRetry(letters: FiledLetter[]): Promise<number> {
+    const markRedriven = deps.markRedriven as NonNullable<RedriveDeps['markRedriven']>;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await markRedriven(letters, new Date(now()));
+      } catch (err) {
+        if (attempt >= MARK_ATTEMPTS || (err as { retryable?: unknown }).retryable !== true) throw err;
+        summary.markRetries += 1;
+        await sleep(Math.floor(MARK_BASE_DELAY_MS * 2 ** (attempt - 1) * (0.5 + Math.random() / 2)));
+      }
+    }
+  }
+
+  /** Stubs get their original key, value and headers from the warehouse; those without one are dropped (counted). */
+  async function resolveStubs(letters: DeadLetter[]): Promise<DeadLetter[]> {
+    const stubs = letters.filter((l) => headerText(l.headers, DEAD_LETTER_HEADERS.payload) === 'warehouse');
+    if (stubs.length === 0) return letters;
+    const filed = stubs.flatMap((l) => {
+      const id = filedAs(l);
+      return id === undefined ? [] : [{ id, receivedAtMs: deadLetterTime(l) }];
+    });
+    const originals = deps.fetchOriginals && filed.length > 0 ? await deps.fetchOriginals(filed) : new Map<string, OriginalMessage>();
+    return letters.flatMap((l) => {
+      if (!stubs.includes(l)) return [l];
+      const id = filedAs(l);
+      const original = id === undefined ? undefined : originals.get(id);
+      if (!original || sha256Hex(original.value) !== headerText(l.headers, DEAD_LETTER_HEADERS.sha256)) {
+        summary.stubsMissing += 1;
+        return [];
+      }
+      summary.stubsResolved += 1;
+      return [{ ...l, key: original.key, value: original.value, headers: { ...original.headers, ...l.headers } }];
+    });
+  }
+
   async function mark(letters: FiledLetter[]): Promise<void> {
     if (!deps.markRedriven || letters.length === 0) return;
     try {
-      const updated = Math.min(letters.length, await deps.markRedriven(letters, new Date(now())));
+      const updated = Math.min(letters.length, await markWithRetry(letters));
       summary.marked += updated;
       summary.notMarked += letters.length - updated;
     } catch (err) {
@@ -202,12 +280,25 @@ export async function runRedrive(options: RedriveOptions, deps: RedriveDeps): Pr
 
   await deps.readToEnd(
     options.deadLetterTopic,
-    async (letters) => {
+    async (batch) => {
       const outgoing = new Map<string, Message[]>();
       const filed = new Map<Message, FiledLetter>();
+      if (options.signal?.aborted) return;
+      summary.examined += batch.length;
+      // A letter can be on the topic more than once (published again after a crash before
+      // the ingest's commit): the copies carry the same source position, handled once.
+      const letters = (await resolveStubs(batch.filter((l) => matchesFilter(l, options.filter)))).filter((l) => {
+        const id = filedAs(l);
+        if (id === undefined) return true;
+        if (handled.has(id)) {
+          summary.copiesSkipped += 1;
+          return false;
+        }
+        handled.add(id);
+        return true;
+      });
       for (const letter of letters) {
         if (options.signal?.aborted) break;
-        summary.examined += 1;
         const decision = decideRedrive(letter, options);
         if (decision.action === 'skip') continue;
         summary.matched += 1;

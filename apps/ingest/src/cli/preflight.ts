@@ -16,7 +16,14 @@ async function main(): Promise<number> {
   const kafka = createKafka(env.kafka, logger);
   const warehouse = createWarehouse(env.warehouse);
   const topics = [env.ingest.topics.events, env.ingest.topics.backfill, env.ingest.topics.deadLetter];
-  const report = await preflight({ kafka, warehouse, topics, requiredTables: WAREHOUSE_TABLES.map((t) => t.name), logger });
+  const report = await preflight({
+    kafka,
+    warehouse,
+    topics,
+    deadLetterTopic: env.ingest.topics.deadLetter,
+    requiredTables: WAREHOUSE_TABLES.map((t) => t.name),
+    logger,
+  });
   const missingTopics = Object.entries(report.kafka.topics)
     .filter(([, t]) => t === 'missing')
     .map(([name]) => name);

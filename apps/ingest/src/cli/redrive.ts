@@ -6,7 +6,7 @@
  */
 import { parseArgs } from 'node:util';
 import pino from 'pino';
-import { createWarehouse, markDeadLettersRedrivenStatement } from '@phoenix/bq';
+import { createWarehouse, deadLetterOriginalsQuery, markDeadLettersRedrivenStatement, type DeadLetterOriginalRow } from '@phoenix/bq';
 import { ConfigError, PROBLEM_CODES } from '@phoenix/domain';
 import { commandLogLevel, EXIT, handleInterrupts, integerFlag, timeFlag, UsageError } from '../backfill/cli-support';
 import { createPublisher, missingTopics, readTopicToEnd } from '../backfill/kafka-io';
@@ -118,6 +118,23 @@ async function main(argv: string[]): Promise<number> {
             received,
           );
           return (await warehouse.execute(statement)).affectedRows;
+        },
+        fetchOriginals: async (letters) => {
+          const times = letters.map((l) => l.receivedAtMs);
+          const received = { from: new Date(Math.min(...times)), to: new Date(Math.max(...times)) };
+          const rows = await warehouse.query<DeadLetterOriginalRow>(
+            deadLetterOriginalsQuery(
+              warehouse,
+              letters.map((l) => l.id),
+              received,
+            ),
+          );
+          return new Map(
+            rows.map((r) => [
+              r.dead_letter_id,
+              { key: r.message_key, value: r.payload, headers: r.headers ? (JSON.parse(r.headers) as Record<string, string>) : {} },
+            ]),
+          );
         },
         onProgress: (p) => say(formatRedriveProgress(p).replace(/^redrive: /, '')),
       },

@@ -26,7 +26,7 @@ import {
 } from '@phoenix/bq';
 import type { IngestMetrics } from '../metrics';
 import { becomesCurrent, classify, entityKey, eventKey, type CurrentVersion, type EventOutcome } from './classify';
-import { deadLetterId } from './dead-letter';
+import { chunkByBytes, DEAD_LETTER_STATEMENT_BYTES, deadLetterId } from './dead-letter';
 import type { Decoded } from './decode';
 import type { Enricher } from './enrichment';
 import { beginWrite } from './write-log';
@@ -191,7 +191,10 @@ export function createWarehouseWriter(deps: {
           receivedAt: d.message.receivedAt,
         }),
       );
-      await run('dead_letters', 'merge', insertDeadLettersStatement(warehouse, rows));
+      // A statement's parameters are bounded (BigQuery: 10 MB per request): one MERGE per
+      // few MiB of original bytes, so large dead letters never make a write that cannot succeed.
+      for (const part of chunkByBytes(rows, DEAD_LETTER_STATEMENT_BYTES, (r) => (r.payload as Buffer).length))
+        await run('dead_letters', 'merge', insertDeadLettersStatement(warehouse, part));
     }
 
     const { recorded, current, firstRecordedAt } = await readState(events);

@@ -8,13 +8,20 @@ export function testKafka(): Kafka {
   return createKafka({ ...loadEnvironment(process.env).kafka, clientId: uniqueName('it') }, testLogger('error').logger);
 }
 
-/** Creates uniquely named topics (auto-creation is off) and returns their names. */
-export async function createTopics(kafka: Kafka, specs: Record<string, number>): Promise<Record<string, string>> {
+/** Creates uniquely named topics (auto-creation is off) and returns their names; a spec is a partition count, or that with topic configs. */
+export async function createTopics(
+  kafka: Kafka,
+  specs: Record<string, number | { partitions: number; configs: Record<string, string> }>,
+): Promise<Record<string, string>> {
   const names = Object.fromEntries(Object.keys(specs).map((k) => [k, uniqueName(`it.${k}`)]));
   const admin = kafka.admin();
   await admin.connect();
   await admin.createTopics({
-    topics: Object.entries(specs).map(([k, n]) => ({ topic: names[k] as string, numPartitions: n })),
+    topics: Object.entries(specs).map(([k, spec]) => ({
+      topic: names[k] as string,
+      numPartitions: typeof spec === 'number' ? spec : spec.partitions,
+      ...(typeof spec === 'number' ? {} : { configEntries: Object.entries(spec.configs).map(([name, value]) => ({ name, value })) }),
+    })),
     waitForLeaders: true,
   });
   await admin.disconnect();
