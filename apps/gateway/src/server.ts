@@ -23,6 +23,7 @@ import type { Authenticate, Principal } from './auth';
 import type { GatewayContext } from './context';
 import type { GatewayEnvironment } from './environment';
 import { GATEWAY_PUBLIC_CODES } from './error-codes';
+import { checkAccept } from './policies/accept';
 import { limitConnections, readBodyWithin } from './policies/connections';
 import { createCors } from './policies/cors';
 import { documentLimitsPlugin } from './policies/document-limits';
@@ -33,7 +34,7 @@ import { retryablePlugin } from './policies/retryable';
 import { rateLimitHeaders, type RateLimiter } from './policies/rate-limit';
 import { responseCachePlugin } from './policies/response-cache';
 import { createSafelist, sha256, type Manifest } from './policies/safelist';
-import { checkRequestValues } from './policies/variables';
+import { checkOperationEnvelope, checkRequestValues } from './policies/variables';
 import { forbiddenOperation, missingScopes } from './policies/scopes';
 import { childTraceparent, createSubgraphDataSourceFactory, GATEWAY_PRINCIPAL, INTERNAL_HEADERS } from './subgraphs';
 import { subgraphUrls, supergraphFromFile } from './supergraph';
@@ -177,11 +178,12 @@ export function createGatewayServer(deps: GatewayDeps): GatewayServer {
       if (req.method !== 'POST' && req.method !== 'GET') {
         throw new HttpGraphQLError(405, 'METHOD_NOT_ALLOWED', 'use POST (or GET for queries)', { allow: 'GET, POST, OPTIONS' });
       }
+      const landingPage = req.method === 'GET' && config.http.landingPage && String(req.headers.accept ?? '').includes('text/html');
+      if (!landingPage) checkAccept(header(req, 'accept'));
       let body =
         req.method === 'POST'
           ? await readBodyWithin(req, res, { maxBytes: config.limits.maxBodyBytes, timeoutMs: config.limits.connections.bodyTimeoutMs })
           : undefined;
-      const landingPage = req.method === 'GET' && config.http.landingPage && String(req.headers.accept ?? '').includes('text/html');
       const anonymous = landingPage || (config.http.introspection && isIntrospectionOnly(body));
       principal = anonymous ? { ...GATEWAY_PRINCIPAL, limits: null, method: 'api-key' } : await deps.authenticate(req);
       if (!anonymous) await admit(principal, res);
@@ -195,8 +197,10 @@ export function createGatewayServer(deps: GatewayDeps): GatewayServer {
             `at most ${config.limits.maxBatch} operations per batch (got ${body.length})`,
           );
         }
-        body = body.map((op) => (isObject(op) ? safelist(checked(op)) : op));
+        for (const op of body) checkOperationEnvelope(op);
+        body = body.map((op) => safelist(checked(op as Record<string, unknown>)));
       } else if (isObject(body)) {
+        checkOperationEnvelope(body);
         body = safelist(checked(body));
       } else if (req.method === 'GET' && !landingPage) {
         const params = new URLSearchParams(search);

@@ -59,7 +59,10 @@ export function createSafelist(options: { mode: 'off' | 'enforce'; manifest: Man
   return function apply(body: GraphQLBody): GraphQLBody {
     const hash = body.extensions?.persistedQuery?.sha256Hash;
     const persisted = body.extensions?.persistedQuery;
-    if (persisted !== undefined && (typeof persisted !== 'object' || persisted === null || persisted['version'] !== 1)) {
+    if (
+      persisted !== undefined &&
+      (typeof persisted !== 'object' || persisted === null || persisted['version'] !== 1 || typeof persisted['sha256Hash'] !== 'string')
+    ) {
       throw new HttpGraphQLError(400, 'BAD_REQUEST', 'extensions.persistedQuery must be { "version": 1, "sha256Hash": "<hex>" }');
     }
     // APQ registration: the hash must be the query's (Apollo Server refuses it too, but uncoded).

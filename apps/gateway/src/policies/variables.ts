@@ -75,3 +75,23 @@ export function feedValue(value: unknown, update: (chunk: string) => void): void
     } else update(current === undefined ? 'null' : JSON.stringify(current));
   }
 }
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * The shape of one operation in a POST body, as Apollo Server requires it: an object
+ * with keys; `query` and `operationName` strings, `variables` and `extensions` objects
+ * (or null). Apollo checks it per operation while the others of a batch already run, so
+ * one malformed operation refused the batch while its siblings still called the
+ * subgraphs; checked here for every operation first, the batch is refused before any runs.
+ */
+export function checkOperationEnvelope(op: unknown): asserts op is Record<string, unknown> {
+  const refuse = (message: string) => new HttpGraphQLError(400, 'BAD_REQUEST', message);
+  if (!isRecord(op) || Object.keys(op).length === 0)
+    throw refuse('each operation must be a JSON object with a query (or a persisted query id)');
+  if (op['query'] !== undefined && op['query'] !== null && typeof op['query'] !== 'string') throw refuse('query must be a string');
+  if (op['operationName'] !== undefined && op['operationName'] !== null && typeof op['operationName'] !== 'string')
+    throw refuse('operationName must be a string if given');
+  for (const field of ['variables', 'extensions'])
+    if (op[field] !== undefined && op[field] !== null && !isRecord(op[field])) throw refuse(`${field} must be a JSON object if given`);
+}
