@@ -240,7 +240,8 @@ export function createGatewayServer(deps: GatewayDeps): GatewayServer {
       for (const [name, value] of response.headers) res.setHeader(name, value);
       // A batch answers each operation on its own (its errors carry their codes); the
       // batch itself was accepted, so it is 200 (docs/api.md, Batching).
-      status = Array.isArray(body) ? 200 : (response.status ?? 200);
+      const answeredEach = Array.isArray(body) && response.body.kind === 'complete' && response.body.string.startsWith('[');
+      status = answeredEach ? 200 : (response.status ?? 200);
       res.statusCode = status;
       if (response.body.kind === 'complete') res.end(response.body.string);
       else {
@@ -387,6 +388,15 @@ function analyticsPlugin(): ApolloServerPlugin<GatewayContext> {
       return {
         async didEncounterErrors({ errors, contextValue }) {
           for (const error of errors) {
+            const code = error.extensions?.['code'];
+            // The client's answer says "retry" or "refused"; operators still need to see the subgraph's state.
+            if (code === 'SUBGRAPH_UNAVAILABLE' || code === 'DOWNSTREAM_SERVICE_ERROR') {
+              contextValue.logger.warn(
+                { code, subgraph: error.extensions?.['serviceName'], reason: error.message },
+                'subgraph call failed',
+              );
+              continue;
+            }
             if (isPublicError(error, GATEWAY_PUBLIC_CODES)) continue;
             contextValue.logger.error({ err: error.originalError ?? error, path: error.path?.join('.') }, 'request failed');
           }
