@@ -123,6 +123,10 @@ describe('the gateway under adversarial requests', () => {
         'OPERATION_RESOLUTION_FAILURE',
       );
     });
+
+    it('refuses an operation type the API does not have (mutation) with 400 GRAPHQL_VALIDATION_FAILED', async () => {
+      await refusedWithoutCall(() => post(gateway.url, { query: 'mutation { __typename }' }, as(reader)), 400, 'GRAPHQL_VALIDATION_FAILED');
+    });
   });
 
   describe('variables', () => {
@@ -190,6 +194,16 @@ describe('the gateway under adversarial requests', () => {
       );
       const fine = await post(gateway.url, { query, variables: { from: '2026-01-01T00:00:00Z' } }, as(reader));
       expect(fine.body).toEqual({ data: { deskBookings: { nodes: [{ id: 'dbk1' }] } } });
+    });
+
+    it('refuses an APQ extension without a string hash with 400 BAD_REQUEST', async () => {
+      for (const persistedQuery of [{ version: 1, sha256Hash: false }, { version: 2, sha256Hash: 'ab' }, 'yes']) {
+        await refusedWithoutCall(
+          () => post(gateway.url, { query: CACHEABLE, extensions: { persistedQuery } }, as(reader)),
+          400,
+          'BAD_REQUEST',
+        );
+      }
     });
 
     it('refuses an APQ hash that is not the hash of its query with 400 PERSISTED_QUERY_HASH_MISMATCH', async () => {
@@ -262,6 +276,13 @@ describe('the gateway under adversarial requests', () => {
       expect(answers[0]).toEqual({ data: { building: { name: 'Acme HQ' } } });
       expect(answers[1]?.errors?.[0]?.extensions).toMatchObject({ code: 'FORBIDDEN', missingScopes: [SCOPES.personalData] });
       expect(answers[1]?.data).toBeUndefined();
+    });
+
+    it('refuses the whole batch before running any when one operation is malformed', async () => {
+      const valid = { query: '{ deskBookings(first: 2) { nodes { id } } }' };
+      for (const malformed of [{ query: [1] }, 'text', { query: '{ __typename }', variables: [1] }, {}]) {
+        await refusedWithoutCall(() => post(gateway.url, [valid, malformed], as(reader)), 400, 'BAD_REQUEST');
+      }
     });
   });
 
