@@ -49,6 +49,16 @@ describe('gateway environment', () => {
     }
   });
 
+  it('bounds variable nesting and what a connection may hold before authentication, each configurable', () => {
+    expect(loadEnvironment(base).limits).toMatchObject({
+      maxVariableDepth: 32,
+      connections: { headersTimeoutMs: 10_000, bodyTimeoutMs: 10_000, keepAliveTimeoutMs: 5_000, maxConnectionsPerIp: 256 },
+    });
+    const tuned = loadEnvironment({ ...base, BODY_TIMEOUT_MS: '2000', MAX_CONNECTIONS_PER_IP: '0', MAX_VARIABLE_DEPTH: '8' }).limits;
+    expect(tuned).toMatchObject({ maxVariableDepth: 8, connections: { bodyTimeoutMs: 2_000, maxConnectionsPerIp: 0 } });
+    expect(problems({ ...base, BODY_TIMEOUT_MS: '10', HEADERS_TIMEOUT_MS: 'soon' })).toEqual(['HEADERS_TIMEOUT_MS', 'BODY_TIMEOUT_MS']);
+  });
+
   it('overrides subgraph URLs by subgraph name', () => {
     expect(loadEnvironment({ ...base, SUBGRAPH_BOOKINGS_URL: 'http://bookings:4001/graphql' }).federation.urlOverrides).toEqual({
       bookings: 'http://bookings:4001/graphql',

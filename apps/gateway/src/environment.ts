@@ -121,6 +121,13 @@ const limitsEnvironment = z
     MAX_COST: z.coerce.number().int().min(1).max(10_000_000).default(20_000),
     MAX_BATCH: z.coerce.number().int().min(1).max(100).default(5),
     REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(20_000),
+    // Nesting of variables and extensions: real inputs (filters) nest 3 or 4 levels.
+    MAX_VARIABLE_DEPTH: z.coerce.number().int().min(1).max(1000).default(32),
+    // What a connection may hold before it is authenticated.
+    HEADERS_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+    BODY_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+    KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(5_000),
+    MAX_CONNECTIONS_PER_IP: z.coerce.number().int().min(0).max(100_000).default(256),
   })
   .transform((e) => ({
     maxBodyBytes: e.MAX_BODY_BYTES,
@@ -132,6 +139,13 @@ const limitsEnvironment = z
     maxCost: e.MAX_COST,
     maxBatch: e.MAX_BATCH,
     requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
+    maxVariableDepth: e.MAX_VARIABLE_DEPTH,
+    connections: {
+      headersTimeoutMs: e.HEADERS_TIMEOUT_MS,
+      bodyTimeoutMs: e.BODY_TIMEOUT_MS,
+      keepAliveTimeoutMs: e.KEEP_ALIVE_TIMEOUT_MS,
+      maxConnectionsPerIp: e.MAX_CONNECTIONS_PER_IP,
+    },
   }));
 
 /** Quotas and spike arrest are per consumer (consumers file); these say where counters live. */

@@ -41,6 +41,7 @@ async function main(): Promise<void> {
     rateLimiter: redis ? createRedisRateLimiter(redis, { prefix: config.rate.prefix }) : createMemoryRateLimiter(),
     contextKeys: config.context,
     manifest: config.operations.safelist.file ? readManifest(config.operations.safelist.file) : null,
+    redis,
   });
   const port = await server.start();
   logger.info(

@@ -15,8 +15,6 @@ import {
   createServiceHttpServer,
   declaredScopes,
   HttpGraphQLError,
-  PUBLIC_ERROR_CODES,
-  readJsonBody,
   writeGraphQLError,
   type ServiceHttpServer,
 } from '@phoenix/service';
@@ -24,28 +22,24 @@ import type { GatewayMetrics } from './analytics';
 import type { Authenticate, Principal } from './auth';
 import type { GatewayContext } from './context';
 import type { GatewayEnvironment } from './environment';
+import { GATEWAY_PUBLIC_CODES } from './error-codes';
+import { checkAccept } from './policies/accept';
+import { limitConnections, readBodyWithin } from './policies/connections';
 import { createCors } from './policies/cors';
-import { LIMIT_CODES, threatProtection, tokenLimitCode } from './policies/limits';
+import { documentLimitsPlugin } from './policies/document-limits';
+import { inputValuesPlugin } from './policies/input-values';
+import { threatProtection, tokenLimitCode } from './policies/limits';
+import { operationResolutionPlugin } from './policies/operation';
+import { retryablePlugin } from './policies/retryable';
 import { rateLimitHeaders, type RateLimiter } from './policies/rate-limit';
 import { responseCachePlugin } from './policies/response-cache';
 import { createSafelist, sha256, type Manifest } from './policies/safelist';
+import { checkOperationEnvelope, checkRequestValues } from './policies/variables';
 import { forbiddenOperation, missingScopes } from './policies/scopes';
 import { childTraceparent, createSubgraphDataSourceFactory, GATEWAY_PRINCIPAL, INTERNAL_HEADERS } from './subgraphs';
 import { subgraphUrls, supergraphFromFile } from './supergraph';
 
-/** Every code the gateway answers with on purpose; anything else is masked as INTERNAL_SERVER_ERROR. */
-export const GATEWAY_PUBLIC_CODES: ReadonlySet<string> = new Set([
-  ...PUBLIC_ERROR_CODES,
-  ...LIMIT_CODES,
-  'PAYLOAD_TOO_LARGE',
-  'BATCH_LIMIT_EXCEEDED',
-  'RATE_LIMITED',
-  'OPERATION_NOT_IN_SAFELIST',
-  'CORS_ORIGIN_NOT_ALLOWED',
-  'REQUEST_TIMEOUT',
-  'METHOD_NOT_ALLOWED',
-  'SERVICE_UNAVAILABLE',
-]);
+export { GATEWAY_PUBLIC_CODES } from './error-codes';
 
 export interface GatewayDeps {
   config: GatewayEnvironment;
@@ -55,6 +49,8 @@ export interface GatewayDeps {
   rateLimiter: RateLimiter;
   contextKeys: ContextKeys;
   manifest: Manifest | null;
+  /** The Redis rate limits live in, when they do: part of readiness. */
+  redis?: { ping(): Promise<unknown> } | null;
 }
 
 export interface GatewayServer {
@@ -84,7 +80,7 @@ export function createGatewayServer(deps: GatewayDeps): GatewayServer {
     metrics,
   });
   const gateway = new ApolloGateway({
-    supergraphSdl: supergraphFromFile(config.federation.supergraphPath, logger),
+    supergraphSdl: supergraphFromFile(config.federation.supergraphPath, logger, () => metrics.supergraphLoads.inc({ outcome: 'refused' })),
     buildService: ({ name, url }) => dataSources.factory({ name, url: config.federation.urlOverrides[name] ?? url }),
     logger: apolloLogger(logger),
   });
@@ -119,8 +115,13 @@ export function createGatewayServer(deps: GatewayDeps): GatewayServer {
         ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false })
         : ApolloServerPluginLandingPageDisabled(),
       ...armor.plugins,
+      // didResolveOperation hooks run in this order; the first refusal answers.
+      operationResolutionPlugin(),
+      documentLimitsPlugin(config.limits),
+      inputValuesPlugin(),
       scopePlugin(() => scopes),
       responseCachePlugin(config.operations.responseCache),
+      retryablePlugin(),
       analyticsPlugin(),
     ],
   });
@@ -177,8 +178,12 @@ export function createGatewayServer(deps: GatewayDeps): GatewayServer {
       if (req.method !== 'POST' && req.method !== 'GET') {
         throw new HttpGraphQLError(405, 'METHOD_NOT_ALLOWED', 'use POST (or GET for queries)', { allow: 'GET, POST, OPTIONS' });
       }
-      let body = req.method === 'POST' ? await readJsonBody(req, config.limits.maxBodyBytes) : undefined;
       const landingPage = req.method === 'GET' && config.http.landingPage && String(req.headers.accept ?? '').includes('text/html');
+      if (!landingPage) checkAccept(header(req, 'accept'));
+      let body =
+        req.method === 'POST'
+          ? await readBodyWithin(req, res, { maxBytes: config.limits.maxBodyBytes, timeoutMs: config.limits.connections.bodyTimeoutMs })
+          : undefined;
       const anonymous = landingPage || (config.http.introspection && isIntrospectionOnly(body));
       principal = anonymous ? { ...GATEWAY_PRINCIPAL, limits: null, method: 'api-key' } : await deps.authenticate(req);
       if (!anonymous) await admit(principal, res);
@@ -192,11 +197,17 @@ export function createGatewayServer(deps: GatewayDeps): GatewayServer {
             `at most ${config.limits.maxBatch} operations per batch (got ${body.length})`,
           );
         }
-        body = body.map((op) => (isObject(op) ? safelist(op) : op));
+        for (const op of body) checkOperationEnvelope(op);
+        body = body.map((op) => safelist(checked(op as Record<string, unknown>)));
       } else if (isObject(body)) {
-        body = safelist(body);
+        checkOperationEnvelope(body);
+        body = safelist(checked(body));
       } else if (req.method === 'GET' && !landingPage) {
         const params = new URLSearchParams(search);
+        checked({
+          variables: params.get('variables') ? safeJson(params.get('variables') as string) : undefined,
+          extensions: params.get('extensions') ? safeJson(params.get('extensions') as string) : undefined,
+        });
         const op = safelist({
           ...(params.get('query') ? { query: params.get('query') } : {}),
           ...(params.get('extensions') ? { extensions: safeJson(params.get('extensions') as string) as Record<string, unknown> } : {}),
@@ -227,7 +238,10 @@ export function createGatewayServer(deps: GatewayDeps): GatewayServer {
         () => abort.abort(new Error('request timed out')),
       );
       for (const [name, value] of response.headers) res.setHeader(name, value);
-      status = response.status ?? 200;
+      // A batch answers each operation on its own (its errors carry their codes); the
+      // batch itself was accepted, so it is 200 (docs/api.md, Batching).
+      const answeredEach = Array.isArray(body) && response.body.kind === 'complete' && response.body.string.startsWith('[');
+      status = answeredEach ? 200 : (response.status ?? 200);
       res.statusCode = status;
       if (response.body.kind === 'complete') res.end(response.body.string);
       else {
@@ -269,14 +283,23 @@ export function createGatewayServer(deps: GatewayDeps): GatewayServer {
     }
   }
 
+  /** Variables and extensions within MAX_VARIABLE_DEPTH and well-formed, before anything reads them. */
+  function checked<T extends Record<string, unknown>>(op: T): T {
+    checkRequestValues({ variables: op['variables'], extensions: op['extensions'] }, config.limits.maxVariableDepth);
+    return op;
+  }
+
   const http = createServiceHttpServer({
     port: config.http.port,
     host: config.http.host,
     logger,
     registry: metrics.registry,
-    readiness: readinessProbe(() => urls, dataSources.sign),
+    readiness: readinessProbe(() => urls, dataSources.sign, deps.redis ?? null, config.rate.failOpen),
     routes: { '/graphql': handle, '/': handle },
   });
+  limitConnections(http.server, config.limits.connections, () =>
+    metrics.refused.inc({ consumer: 'unknown', code: 'TOO_MANY_CONNECTIONS' }),
+  );
 
   return {
     http,
@@ -365,6 +388,15 @@ function analyticsPlugin(): ApolloServerPlugin<GatewayContext> {
       return {
         async didEncounterErrors({ errors, contextValue }) {
           for (const error of errors) {
+            const code = error.extensions?.['code'];
+            // The client's answer says "retry" or "refused"; operators still need to see the subgraph's state.
+            if (code === 'SUBGRAPH_UNAVAILABLE' || code === 'DOWNSTREAM_SERVICE_ERROR') {
+              contextValue.logger.warn(
+                { code, subgraph: error.extensions?.['serviceName'], reason: error.message },
+                'subgraph call failed',
+              );
+              continue;
+            }
             if (isPublicError(error, GATEWAY_PUBLIC_CODES)) continue;
             contextValue.logger.error({ err: error.originalError ?? error, path: error.path?.join('.') }, 'request failed');
           }
@@ -380,10 +412,36 @@ function analyticsPlugin(): ApolloServerPlugin<GatewayContext> {
   };
 }
 
-/** Ready when every subgraph answers `{ __typename }` (signed as the gateway itself); kept for 5 s. */
-function readinessProbe(urls: () => ReadonlyMap<string, string>, sign: (ctx: Partial<GatewayContext>) => string) {
+/**
+ * Ready when every subgraph answers `{ __typename }` (signed as the gateway itself) and,
+ * when rate limits live in Redis and a Redis failure refuses requests (fail closed),
+ * Redis answers PING; kept for 5 s. With RATE_LIMIT_FAIL_OPEN a Redis failure is shown
+ * but does not make the gateway unready: it still serves.
+ */
+function readinessProbe(
+  urls: () => ReadonlyMap<string, string>,
+  sign: (ctx: Partial<GatewayContext>) => string,
+  redis: { ping(): Promise<unknown> } | null,
+  failOpen: boolean,
+) {
+  const pingRedis = async (): Promise<string> => {
+    if (!redis) return 'ok';
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        redis.ping(),
+        new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('no answer within 2000 ms')), 2_000))),
+      ]);
+      return 'ok';
+    } catch (err) {
+      return `unreachable: ${(err as Error).message}`;
+    } finally {
+      clearTimeout(timer);
+    }
+  };
   return cachedFor(5_000, async () => {
     const entries = [...urls()];
+    const redisState = redis ? pingRedis() : null;
     const checks = await Promise.all(
       entries.map(async ([name, url]) => {
         try {
@@ -399,6 +457,12 @@ function readinessProbe(urls: () => ReadonlyMap<string, string>, sign: (ctx: Par
         }
       }),
     );
-    return { ready: entries.length > 0 && checks.every(([, s]) => s === 'ok'), subgraphs: Object.fromEntries(checks) };
+    const redisStatus = redisState ? await redisState : null;
+    const subgraphsReady = entries.length > 0 && checks.every(([, s]) => s === 'ok');
+    return {
+      ready: subgraphsReady && (redisStatus === null || redisStatus === 'ok' || failOpen),
+      subgraphs: Object.fromEntries(checks),
+      ...(redisStatus === null ? {} : { redis: redisStatus }),
+    };
   });
 }

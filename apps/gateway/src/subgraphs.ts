@@ -104,8 +104,14 @@ export function createSubgraphDataSourceFactory(deps: {
       for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) flat[k] = Array.isArray(v) ? v.join(', ') : v;
       return { status: res.statusCode, headers: flat, text };
     } catch (err) {
-      end({ outcome: timeout.aborted ? 'timeout' : abort?.aborted ? 'abandoned' : 'error' });
-      throw err;
+      const outcome = abort?.aborted ? 'abandoned' : timeout.aborted ? 'timeout' : 'error';
+      end({ outcome });
+      // Abandoned: the client's request is over (REQUEST_TIMEOUT answers it); nobody reads this.
+      if (outcome === 'abandoned') throw err;
+      throw subgraphUnavailable(
+        name,
+        outcome === 'timeout' ? `did not answer within ${timeoutMs} ms` : 'could not be reached (the connection failed or was reset)',
+      );
     }
   };
 
@@ -173,11 +179,25 @@ export function createSubgraphDataSourceFactory(deps: {
 const CLIENT_CODES = new Set(['BAD_USER_INPUT', 'GRAPHQL_VALIDATION_FAILED']);
 
 /**
+ * A subgraph that cannot answer right now (timeout, connection refused or reset, or its
+ * own 502/503/504): SUBGRAPH_UNAVAILABLE, which a client may retry; the gateway adds
+ * `Retry-After` to the answer.
+ */
+export function subgraphUnavailable(subgraph: string, why: string): GraphQLError {
+  return new GraphQLError(`the ${subgraph} service ${why}; retry shortly`, {
+    extensions: { code: 'SUBGRAPH_UNAVAILABLE', serviceName: subgraph },
+  });
+}
+
+/**
  * A subgraph answering non-2xx: Apollo's default turns it into "400: Bad Request" with
  * the subgraph's whole response in `extensions.response`, which would reach the client.
- * Here a client mistake the subgraph caught (a DateTime that is not one) keeps its code
- * and message; anything else (401 from a secret mismatch, 5xx) becomes an internal error
- * naming the subgraph, which the gateway logs and masks.
+ * Here each class keeps a code a client can act on, and nothing of the subgraph's
+ * internals: a client mistake the subgraph caught (a DateTime that is not one) keeps its
+ * code and message; another refusal of the client's request (4xx) is
+ * DOWNSTREAM_SERVICE_ERROR with the subgraph's status and code; 502/503/504 is
+ * SUBGRAPH_UNAVAILABLE; anything else (401/403 from a secret mismatch, 500) is an
+ * internal error naming the subgraph, which the gateway logs and masks.
  */
 class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   constructor(
@@ -200,6 +220,16 @@ class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
     const code = first?.extensions?.code;
     if (typeof code === 'string' && CLIENT_CODES.has(code) && first?.message) {
       return new GraphQLError(first.message, { extensions: { code } });
+    }
+    if (response.status === 502 || response.status === 503 || response.status === 504) {
+      return subgraphUnavailable(this.subgraph, `answered HTTP ${response.status}`);
+    }
+    if (response.status >= 400 && response.status < 500 && response.status !== 401 && response.status !== 403) {
+      const downstreamCode = typeof code === 'string' && /^[A-Z][A-Z_]{0,63}$/.test(code) ? code : null;
+      return new GraphQLError(
+        `the ${this.subgraph} service refused this request (HTTP ${response.status}${downstreamCode ? ` ${downstreamCode}` : ''})`,
+        { extensions: { code: 'DOWNSTREAM_SERVICE_ERROR', serviceName: this.subgraph, httpStatus: response.status, downstreamCode } },
+      );
     }
     return new GraphQLError(`subgraph ${this.subgraph} answered HTTP ${response.status}${first?.message ? `: ${first.message}` : ''}`, {
       extensions: { code: 'SUBGRAPH_FAILED' },

@@ -13,9 +13,10 @@ export function subgraphUrls(supergraphSdl: string): Map<string, string> {
  * The supergraph from a file (composed by `npm run compose` and checked in), reloaded
  * without a restart when the file changes (polled every second) or on SIGHUP. An
  * invalid new supergraph is refused by @apollo/gateway, which keeps serving the last
- * good one and logs why; a successful load is logged and counted (supergraph loaded).
+ * good one; the refusal is logged with why and reported to `onRefused` (a metric), as
+ * is a file that cannot be read. A successful load is logged and counted by the caller.
  */
-export function supergraphFromFile(path: string, logger: Logger): SupergraphSdlHook {
+export function supergraphFromFile(path: string, logger: Logger, onRefused?: () => void): SupergraphSdlHook {
   const read = () => readFileSync(path, 'utf8');
   return async ({ update }) => {
     let current = read();
@@ -25,6 +26,7 @@ export function supergraphFromFile(path: string, logger: Logger): SupergraphSdlH
         next = read();
       } catch (err) {
         logger.error({ err, path }, 'supergraph reload failed: cannot read the file; keeping the current one');
+        onRefused?.();
         return;
       }
       if (next === current) return;
@@ -34,6 +36,7 @@ export function supergraphFromFile(path: string, logger: Logger): SupergraphSdlH
         update(next);
       } catch (err) {
         logger.error({ err, path }, 'supergraph reload refused; keeping the current one');
+        onRefused?.();
       }
     };
     const onFileChange = () => reload('file changed');

@@ -249,13 +249,14 @@ describe('the gateway in front of the real subgraphs', () => {
   });
 
   describe('threat protection: every limit crossed', () => {
-    const nested = (depth: number) => {
-      let selection = 'name';
-      for (let i = 0; i < depth; i++) selection = `floor { building { ${selection} } }`;
-      return `{ desk(id: "d1") { ${selection} } }`;
-    };
     it.each([
-      ['a depth bomb', { query: nested(4) }, 400, 'MAX_DEPTH_EXCEEDED'],
+      // Limits are measured on a valid operation: an invalid one is GRAPHQL_VALIDATION_FAILED first.
+      [
+        'a depth bomb',
+        { query: '{ deskBooking(id: "dbk1") { desk { floor { building { history { nodes { validFrom } } } } } } }' },
+        400,
+        'MAX_DEPTH_EXCEEDED',
+      ],
       [
         'an alias bomb',
         {
@@ -370,9 +371,17 @@ describe('the gateway in front of the real subgraphs', () => {
 
   describe('errors from the subgraphs', () => {
     it('passes a bad argument the subgraph caught through with its code', async () => {
+      const query = 'query($from: DateTime, $to: DateTime) { deskBookings(filter: { from: $from, to: $to }) { nodes { id } } }';
+      const variables = { from: '2026-01-07T00:00:00Z', to: '2026-01-06T00:00:00Z' };
+      const res = await post(gateway.url, { query, variables }, as(reader));
+      expect(res.body.errors?.[0]?.extensions).toEqual({ code: 'BAD_USER_INPUT', argument: 'filter.to', serviceName: 'bookings' });
+      expect(res.body.errors?.[0]?.message).toMatch(/must be after filter.from/);
+    });
+
+    it('refuses a DateTime that is not a timestamp itself, before any subgraph is called', async () => {
       const query = 'query($from: DateTime) { deskBookings(filter: { from: $from }) { nodes { id } } }';
       const res = await post(gateway.url, { query, variables: { from: '2026-01-07' } }, as(reader));
-      expect(res.body.errors?.[0]?.extensions?.['code']).toBe('BAD_USER_INPUT');
+      expect([res.status, res.body.errors?.[0]?.extensions?.['code']]).toEqual([400, 'BAD_USER_INPUT']);
       expect(res.body.errors?.[0]?.message).toMatch(/DateTime must be an RFC 3339 timestamp/);
     });
 

@@ -1,4 +1,6 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer, request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -89,7 +91,7 @@ export function writeConsumers(path: string, consumers: readonly TestConsumer[])
 /** The gateway in this process, configured from an environment like main.ts is. */
 export async function startGateway(
   env: Record<string, string>,
-  options: { rateLimiter?: RateLimiter } = {},
+  options: { rateLimiter?: RateLimiter; redis?: { ping(): Promise<unknown> } } = {},
 ): Promise<{ server: GatewayServer; url: string; close(): Promise<void> }> {
   const config = loadEnvironment({ CONTEXT_SIGNING_SECRET: SECRET, GATEWAY_ENV: 'production', PORT: '0', HOST: '127.0.0.1', ...env });
   const logger = pino({ level: 'silent' });
@@ -102,6 +104,7 @@ export async function startGateway(
     rateLimiter: options.rateLimiter ?? createMemoryRateLimiter(),
     contextKeys: config.context,
     manifest: config.operations.safelist.file ? readManifest(config.operations.safelist.file) : null,
+    redis: options.redis ?? null,
   });
   const port = await server.start();
   return {
@@ -128,4 +131,59 @@ export async function post(url: string, body: unknown, headers: Record<string, s
   });
   const text = await res.text();
   return { status: res.status, headers: res.headers, body: text ? (JSON.parse(text) as Answer['body']) : {} };
+}
+
+/** Sends `text` as the whole POST body (for bodies JSON.stringify cannot build, e.g. 5,000 levels deep). */
+export async function postRaw(url: string, text: string, headers: Record<string, string> = {}): Promise<Answer> {
+  const res = await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: text });
+  const answer = await res.text();
+  return { status: res.status, headers: res.headers, body: answer ? (JSON.parse(answer) as Answer['body']) : {} };
+}
+
+export type UpstreamMode = 'pass' | 'slow' | 'reset' | 'http413' | 'http500' | 'http503';
+
+/**
+ * A link in front of a real subgraph that counts the calls it gets and can misbehave:
+ * `slow` forwards after `slowMs`, `reset` destroys the connection without an answer,
+ * `http413`/`http500`/`http503` answer that status itself (a GraphQL error body).
+ */
+export async function upstreamLink(
+  target: string,
+): Promise<{ url: string; calls: number; mode: UpstreamMode; slowMs: number; close(): Promise<void> }> {
+  const link = { url: '', calls: 0, mode: 'pass' as UpstreamMode, slowMs: 3_000, close: async () => undefined as void };
+  const to = new URL(target);
+  const server = createServer((req, res) => {
+    link.calls++;
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const mode = link.mode;
+      if (mode === 'reset') return void req.socket.destroy();
+      const status = { http413: 413, http500: 500, http503: 503 }[mode as string];
+      if (status) {
+        const code = status === 413 ? 'PAYLOAD_TOO_LARGE' : 'INTERNAL_SERVER_ERROR';
+        res.writeHead(status, { 'content-type': 'application/json' });
+        return void res.end(JSON.stringify({ errors: [{ message: `secret internals ${status}`, extensions: { code } }] }));
+      }
+      const forward = () => {
+        if (res.destroyed) return;
+        const upstream = httpRequest(to, { method: 'POST', headers: req.headers }, (answer) => {
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(res);
+        });
+        upstream.on('error', () => res.destroy());
+        upstream.end(Buffer.concat(chunks));
+      };
+      if (mode === 'slow') setTimeout(forward, link.slowMs);
+      else forward();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  link.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
+  link.close = () =>
+    new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    });
+  return link;
 }

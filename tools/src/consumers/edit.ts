@@ -55,3 +55,40 @@ export function revokeKey(file: ConsumersFile, keyId: string, now = new Date()):
     consumerId: owner.id,
   };
 }
+
+export interface ConsumerChanges {
+  name?: string;
+  scopes?: string[];
+  limits?: { perMinute?: number; perDay?: number; spikeArrest?: { perSecond?: number; burst?: number } };
+}
+
+/**
+ * Changes a consumer's name, scopes or limits; what is not given stays. Its keys and
+ * tenant stay too: a consumer never moves to another tenant (remove it and add a new one).
+ */
+export function updateConsumer(file: ConsumersFile, consumerId: string, changes: ConsumerChanges): ConsumersFile {
+  const current = file.consumers.find((c) => c.id === consumerId);
+  if (!current) throw new ConsumersCliError(`no consumer ${consumerId}`);
+  const limits = changes.limits ?? {};
+  const updated: Consumer = {
+    ...current,
+    ...(changes.name !== undefined ? { name: changes.name } : {}),
+    ...(changes.scopes !== undefined ? { scopes: changes.scopes } : {}),
+    limits: {
+      perMinute: limits.perMinute ?? current.limits.perMinute,
+      perDay: limits.perDay ?? current.limits.perDay,
+      spikeArrest: {
+        perSecond: limits.spikeArrest?.perSecond ?? current.limits.spikeArrest.perSecond,
+        burst: limits.spikeArrest?.burst ?? current.limits.spikeArrest.burst,
+      },
+    },
+  };
+  return { consumers: file.consumers.map((c) => (c.id === consumerId ? updated : c)) };
+}
+
+/** Removes a consumer with all its keys: the gateway refuses them once it has reloaded the file. */
+export function removeConsumer(file: ConsumersFile, consumerId: string): { file: ConsumersFile; keys: number } {
+  const current = file.consumers.find((c) => c.id === consumerId);
+  if (!current) throw new ConsumersCliError(`no consumer ${consumerId}`);
+  return { file: { consumers: file.consumers.filter((c) => c.id !== consumerId) }, keys: current.keys.length };
+}

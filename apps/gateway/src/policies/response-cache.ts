@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { ApolloServerPlugin, GraphQLResponse } from '@apollo/server';
 import { Kind } from 'graphql';
 import type { GatewayContext } from '../context';
+import { feedValue } from './variables';
 
 /**
  * Response caching for reference data (Apigee's ResponseCache): a query whose every root
@@ -29,17 +30,13 @@ export function responseCachePlugin(options: {
           if (!roots.every((s) => s.kind === Kind.FIELD && (cacheable.has(s.name.value) || s.name.value === '__typename'))) return;
           const { principal } = contextValue;
           // `source`, not request.query: an APQ request sent by hash alone has no query text.
-          key = createHash('sha256')
-            .update(
-              JSON.stringify([
-                principal.tenantId,
-                [...principal.scopes].sort(),
-                source,
-                request.operationName ?? null,
-                request.variables ?? {},
-              ]),
-            )
-            .digest('base64url');
+          // feedValue walks the variables without recursion: their depth cannot exhaust the stack.
+          const hash = createHash('sha256');
+          feedValue(
+            [principal.tenantId, [...principal.scopes].sort(), source, request.operationName ?? null, request.variables ?? {}],
+            (chunk) => hash.update(chunk),
+          );
+          key = hash.digest('base64url');
         },
         async responseForOperation({ contextValue, response }) {
           if (!key) return null;

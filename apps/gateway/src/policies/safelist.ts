@@ -40,7 +40,7 @@ export function readManifest(path: string): Manifest {
 interface GraphQLBody {
   query?: unknown;
   id?: unknown;
-  extensions?: { persistedQuery?: { sha256Hash?: unknown } } & Record<string, unknown>;
+  extensions?: { persistedQuery?: { sha256Hash?: unknown; version?: unknown } & Record<string, unknown> } & Record<string, unknown>;
   [key: string]: unknown;
 }
 
@@ -49,7 +49,8 @@ interface GraphQLBody {
  * or APQ's `extensions.persistedQuery.sha256Hash` — in any mode. In `enforce` mode only
  * registered operations run: a query text that is not in the manifest is refused with
  * OPERATION_NOT_IN_SAFELIST (the usual posture for external clients). APQ for other
- * operations is Apollo Server's own (in memory), and is off in enforce mode.
+ * operations is Apollo Server's own (in memory), and is off in enforce mode. A hash sent
+ * with a query it is not the SHA-256 of is PERSISTED_QUERY_HASH_MISMATCH (400) in any mode.
  */
 export function createSafelist(options: { mode: 'off' | 'enforce'; manifest: Manifest | null }) {
   const byId = new Map((options.manifest?.operations ?? []).map((op) => [op.id, op.body]));
@@ -57,6 +58,21 @@ export function createSafelist(options: { mode: 'off' | 'enforce'; manifest: Man
 
   return function apply(body: GraphQLBody): GraphQLBody {
     const hash = body.extensions?.persistedQuery?.sha256Hash;
+    const persisted = body.extensions?.persistedQuery;
+    if (
+      persisted !== undefined &&
+      (typeof persisted !== 'object' || persisted === null || persisted['version'] !== 1 || typeof persisted['sha256Hash'] !== 'string')
+    ) {
+      throw new HttpGraphQLError(400, 'BAD_REQUEST', 'extensions.persistedQuery must be { "version": 1, "sha256Hash": "<hex>" }');
+    }
+    // APQ registration: the hash must be the query's (Apollo Server refuses it too, but uncoded).
+    if (typeof hash === 'string' && typeof body.query === 'string' && sha256(body.query) !== hash) {
+      throw new HttpGraphQLError(
+        400,
+        'PERSISTED_QUERY_HASH_MISMATCH',
+        'extensions.persistedQuery.sha256Hash is not the SHA-256 of query: hash the exact query text (UTF-8, hex)',
+      );
+    }
     const id = typeof body.id === 'string' ? body.id : typeof hash === 'string' ? hash : null;
     if (id !== null && byId.has(id)) {
       const { id: _id, ...rest } = body;
