@@ -13,7 +13,10 @@ import * as f from './fields';
 /** Entity ids are opaque strings chosen by the source system; bounded so they fit keys and logs. */
 export const entityId = f.id.zod;
 
-const timestamp = f.refined(isRealTimestamp, 'must be an RFC 3339 timestamp between years 1900 and 9999, e.g. 2026-01-05T09:00:00Z');
+const timestamp = f.refined(
+  isRealTimestamp,
+  'must be an RFC 3339 timestamp from 1900 to 9999-12-31T23:59:59.999999Z in UTC, e.g. 2026-01-05T09:00:00Z',
+);
 const date = f.refined(isRealDate, 'must be a calendar date (YYYY-MM-DD) between 1900 and 9999, e.g. 2026-01-05');
 const features = f.list(f.text(1, 64), 32);
 /** IANA zone names, checked against the runtime's own zone database. */
@@ -186,11 +189,34 @@ export function isRealDate(value: string): boolean {
 
 /**
  * True for an RFC 3339 timestamp with a mandatory offset (`Z` or ±hh:mm) whose date and
- * clock fields are all in range, e.g. 2026-01-05T09:00:00.123Z. Hand-parsed with
- * charCodeAt: it runs for every timestamp of every event (a regex was a tenth of the
- * pipeline's CPU in tools/bench/ingest).
+ * clock fields are all in range, e.g. 2026-01-05T09:00:00.123Z, and whose instant a
+ * warehouse TIMESTAMP holds: in UTC, rounded up to the microsecond, no later than
+ * 9999-12-31T23:59:59.999999Z (`9999-12-31T23:00:00-05:00` is in year 10000 there, and
+ * BigQuery would refuse the whole statement carrying it). Hand-parsed with charCodeAt: it
+ * runs for every timestamp of every event (a regex was a tenth of the pipeline's CPU in
+ * the ingest benchmark).
  */
 export function isRealTimestamp(value: string): boolean {
+  if (!isWellFormedTimestamp(value)) return false;
+  // Only year 9999 can pass the warehouse's last instant once in UTC.
+  return value.charCodeAt(0) !== 57 || value.charCodeAt(1) !== 57 || value.charCodeAt(2) !== 57 || value.charCodeAt(3) !== 57
+    ? true
+    : withinLastInstant(value);
+}
+
+/** The latest instant a warehouse TIMESTAMP holds (BigQuery: 9999-12-31 23:59:59.999999 UTC), in milliseconds. */
+const LAST_MILLISECOND = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
+function withinLastInstant(value: string): boolean {
+  const millis = Date.parse(value);
+  if (millis < LAST_MILLISECOND) return true;
+  if (millis > LAST_MILLISECOND) return false;
+  // The same millisecond: any digit beyond the microsecond rounds it past the last instant.
+  const fraction = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.(\d+)/i.exec(value)?.[1] ?? '';
+  return !/[1-9]/.test(fraction.slice(6));
+}
+
+function isWellFormedTimestamp(value: string): boolean {
   const n = value.length;
   if (n < 20 || !dateAt(value, 0)) return false;
   const t = value.charCodeAt(10);

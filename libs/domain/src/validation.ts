@@ -174,7 +174,9 @@ function validateEnvelope(env: Record<string, unknown>, text: string | undefined
   if (timeValue !== undefined) {
     timeMs = isRealTimestamp(timeValue) ? timestampMs(timeValue) : Number.NaN;
     if (Number.isNaN(timeMs))
-      problems.push(invalid('/time', 'must be an RFC 3339 timestamp between years 1900 and 9999, e.g. 2026-01-05T09:00:00Z'));
+      problems.push(
+        invalid('/time', 'must be an RFC 3339 timestamp from 1900 to 9999-12-31T23:59:59.999999Z in UTC, e.g. 2026-01-05T09:00:00Z'),
+      );
   }
 
   const seq = env['seq'];

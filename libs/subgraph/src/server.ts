@@ -20,6 +20,7 @@ import {
 import { authenticate, createContext, type SubgraphContext } from './context';
 import type { SubgraphMetrics } from './metrics';
 import { DateScalar, DateTimeScalar } from './scalars';
+import { inputStringsPlugin } from './input-strings';
 import { enforceScopes } from './scopes';
 
 /** Resolvers by type and field (functions, `__resolveReference`, enum value maps, scalars). */
@@ -72,7 +73,12 @@ export function createSubgraphServer(options: SubgraphServerOptions): SubgraphSe
     // Our own shutdown handling closes the HTTP server first.
     stopOnTerminationSignals: false,
     // Inline tracing (ftv1) serves Apollo Studio, which Phoenix does not use: it would cost CPU per request.
-    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled(), observabilityPlugin(metrics)],
+    plugins: [
+      ApolloServerPluginLandingPageDisabled(),
+      ApolloServerPluginInlineTraceDisabled(),
+      inputStringsPlugin(),
+      observabilityPlugin(metrics),
+    ],
     logger: apolloLogger(logger),
   });
   const http = createServiceHttpServer({
