@@ -139,6 +139,7 @@ function observabilityPlugin(metrics: SubgraphMetrics): ApolloServerPlugin<Subgr
     async requestDidStart() {
       const endRequest = metrics.requestSeconds.startTimer();
       const started = performance.now();
+      const cpu = process.cpuUsage();
       return {
         async executionDidStart() {
           return {
@@ -171,6 +172,8 @@ function observabilityPlugin(metrics: SubgraphMetrics): ApolloServerPlugin<Subgr
             {
               operationName: operationName ?? null,
               durationMs: Math.round(performance.now() - started),
+              // The process's CPU while this request ran: its own share only when it ran alone.
+              cpuMs: cpuMs(process.cpuUsage(cpu)),
               warehouseQueries: contextValue.db.queries.length,
               errors: errors?.length ?? 0,
             },
@@ -181,3 +184,5 @@ function observabilityPlugin(metrics: SubgraphMetrics): ApolloServerPlugin<Subgr
     },
   };
 }
+
+const cpuMs = (used: NodeJS.CpuUsage) => Math.round((used.user + used.system) / 10) / 100;
