@@ -43,6 +43,29 @@ function range(column: string, filter: Record<string, unknown>): Condition[] {
 
 const byName = (column: string) => () => ({ column, direction: 'ASC' as const, kind: 'string' as const });
 
+const byStartTime = ({ orderBy }: ListArgs) =>
+  ({ column: 'start_time', direction: orderBy === 'START_TIME_DESC' ? 'DESC' : 'ASC', kind: 'timestamp' }) as const;
+
+/**
+ * The filters desk and room bookings share: time range (then any of the list's own), place,
+ * the booked resource and person (column, filter field), status.
+ */
+function bookingsOf(
+  f: Record<string, unknown> | null | undefined,
+  by: { resource: [column: string, field: string]; person: [column: string, field: string] },
+  own: Condition[] = [],
+): Condition[] {
+  return [
+    ...range('start_time', f ?? {}),
+    ...own,
+    ...eq('building_id', f?.['buildingId']),
+    ...eq('floor_id', f?.['floorId']),
+    ...eq(by.resource[0], f?.[by.resource[1]]),
+    ...eq(by.person[0], f?.[by.person[1]]),
+    ...statuses(f?.['status']),
+  ];
+}
+
 /** The Query fields that are lists. */
 export type ListField = 'buildings' | 'floors' | 'desks' | 'rooms' | 'teams' | 'members' | 'deskBookings' | 'roomBookings' | 'visits';
 
@@ -92,28 +115,14 @@ export const LISTS: Record<ListField, ListSpec> = {
   },
   deskBookings: {
     entityType: 'desk_booking',
-    where: ({ filter: f }) => [
-      ...range('start_time', f ?? {}),
-      ...eq('date', f?.['date']),
-      ...eq('building_id', f?.['buildingId']),
-      ...eq('floor_id', f?.['floorId']),
-      ...eq('desk_id', f?.['deskId']),
-      ...eq('member_id', f?.['memberId']),
-      ...statuses(f?.['status']),
-    ],
-    order: ({ orderBy }) => ({ column: 'start_time', direction: orderBy === 'START_TIME_DESC' ? 'DESC' : 'ASC', kind: 'timestamp' }),
+    where: ({ filter: f }) =>
+      bookingsOf(f, { resource: ['desk_id', 'deskId'], person: ['member_id', 'memberId'] }, eq('date', f?.['date'])),
+    order: byStartTime,
   },
   roomBookings: {
     entityType: 'room_booking',
-    where: ({ filter: f }) => [
-      ...range('start_time', f ?? {}),
-      ...eq('building_id', f?.['buildingId']),
-      ...eq('floor_id', f?.['floorId']),
-      ...eq('room_id', f?.['roomId']),
-      ...eq('organizer_id', f?.['organizerId']),
-      ...statuses(f?.['status']),
-    ],
-    order: ({ orderBy }) => ({ column: 'start_time', direction: orderBy === 'START_TIME_DESC' ? 'DESC' : 'ASC', kind: 'timestamp' }),
+    where: ({ filter: f }) => bookingsOf(f, { resource: ['room_id', 'roomId'], person: ['organizer_id', 'organizerId'] }),
+    order: byStartTime,
   },
   visits: {
     entityType: 'visit',

@@ -19,3 +19,5 @@ export { DateScalar, DateTimeScalar } from './scalars';
 export { subgraphHttpEnvironment } from './environment';
 export { enforceScopes } from './scopes';
 export { enumValues } from './enums';
+export { runSubgraph } from './main';
+export type { SubgraphEnvironmentBase } from './main';
