@@ -1,5 +1,5 @@
 import { round, type CoreUse, type Summary } from './measure';
-import type { WorkloadOptions } from './workload';
+import type { Workload, WorkloadOptions } from './workload';
 
 export type CacheMode = 'on' | 'off';
 
@@ -50,20 +50,14 @@ export interface BenchResults {
     loadAverageAtStart: number[];
     loadAverageAtEnd: number[];
   };
-  workload: WorkloadOptions & {
-    generated: number;
-    written: number;
-    skipped: { invalid: number; afterNow: number };
-    byEntityType: Record<string, number>;
-    writeSeconds: number;
-    dataset: string;
-    tenantId: string;
-    day: string;
-    building: { id: string; name: string };
-    activeBookingsToday: number;
-    freeDesks: number;
-    bookingIds: number;
-  };
+  workload: WorkloadOptions &
+    Pick<Workload, 'generated' | 'skipped' | 'byEntityType' | 'tenantId' | 'day' | 'building' | 'activeBookingsToday'> & {
+      written: number;
+      writeSeconds: number;
+      dataset: string;
+      freeDesks: number;
+      bookingIds: number;
+    };
   settings: {
     requests: number;
     warmup: number;
