@@ -1,4 +1,4 @@
-import { ENTITY_TYPES, isEntityType, isRealTimestamp, type EntityType } from '@phoenix/domain';
+import { BOOKING_STATUSES, ENTITY_TYPES, isEntityType, MEMBER_ROLES, type EntityType } from '@phoenix/domain';
 import {
   asOfQuery,
   changesQuery,
@@ -18,26 +18,24 @@ import {
 import {
   badUserInput,
   connection,
+  enumValues,
   groupLoaderFor,
   loaderFor,
   page,
   type PageArgs,
   type SubgraphContext,
-  type SubgraphResolvers,
 } from '@phoenix/subgraph';
-import { ENTITY_TYPE_BY_NAME, toVersion, typeName, type VersionObject } from './versions';
-
-const upper = (values: readonly string[]) => Object.fromEntries(values.map((v) => [v.toUpperCase(), v]));
-const isString = (v: unknown): v is string => typeof v === 'string';
-// Cursors are readable by clients (not signed): check what they carry before it reaches a query.
-const isTimestamp = (v: unknown): v is string => typeof v === 'string' && isRealTimestamp(v);
+import { changeCursor, deadLetterCursor, versionCursor } from './cursors';
+import type { EventTrace, QueryDeadLettersArgs, Resolvers } from './generated/resolver-types';
+import { toVersion, typeName } from './versions';
 
 interface HistoryArgs extends PageArgs {
   knownAt?: string | null;
 }
 
 /**
- * The audit subgraph's resolvers. Entity references need no query here (this subgraph
+ * The audit subgraph's resolvers, typed by the resolver types generated from the SDL:
+ * versions are VersionObjects, entities references. Entity references need no query here (this subgraph
  * owns no current state): `history` and `asOf` batch every entity of a type at one
  * level into one warehouse query through DataLoaders keyed by their arguments. Scopes
  * are declared in the SDL (@scope) and enforced by libs/subgraph.
@@ -47,29 +45,21 @@ export function createResolvers(deps: {
   /** The change feed's watermark (watermark.ts). */
   watermark: { current(): Promise<Date> };
   now?: () => number;
-}): SubgraphResolvers {
+}): Resolvers {
   const { warehouse } = deps;
   const now = deps.now ?? Date.now;
 
   function history(ctx: SubgraphContext, entityType: EntityType, id: string, args: HistoryArgs) {
     const knownAt = args.knownAt ? new Date(args.knownAt) : null;
     // One cursor space per entity type and system time: a cursor names a version key.
-    const p = page(
-      args,
-      { list: `history:${entityType}`, arguments: { knownAt: args.knownAt ?? null } },
-      {
-        validateKey: (k): k is [string, number | null, string] =>
-          k.length === 3 && isTimestamp(k[0]) && (k[1] === null || (Number.isSafeInteger(k[1]) && (k[1] as number) >= 0)) && isString(k[2]),
-      },
-    );
-    const after = p.after ? { validFrom: p.after[0], seq: p.after[1], eventId: p.after[2] } : null;
+    const p = page(args, { list: `history:${entityType}`, arguments: { knownAt: args.knownAt ?? null } }, versionCursor);
     const loader = groupLoaderFor<HistoryVersionRow>(
       ctx,
       `history:${entityType}:${args.knownAt ?? ''}:${p.size}:${args.after ?? ''}`,
       (ids) =>
         ctx.db.query(
           `history:${entityType}`,
-          entityHistoryQuery(warehouse, entityType, { tenantId: ctx.auth.tenantId, ids, knownAt, first: p.size, after }),
+          entityHistoryQuery(warehouse, entityType, { tenantId: ctx.auth.tenantId, ids, knownAt, first: p.size, after: p.after }),
         ),
       (row) => row.id,
     );
@@ -77,7 +67,7 @@ export function createResolvers(deps: {
       connection(
         p,
         rows.map((row) => toVersion(entityType, row)),
-        (v) => [v.validFrom, v.seq, v.eventId],
+        (v) => ({ validFrom: v.validFrom, seq: v.seq, eventId: v.eventId }),
       ),
     );
   }
@@ -107,18 +97,10 @@ export function createResolvers(deps: {
   async function changes(ctx: SubgraphContext, args: PageArgs & { since: string; entityTypes?: EntityType[] | null }) {
     // Sorted: the same set in another order is the same feed, and the same cursor binding.
     const entityTypes = args.entityTypes && args.entityTypes.length > 0 ? [...new Set(args.entityTypes)].sort() : [...ENTITY_TYPES];
-    const p = page(
-      args,
-      { list: 'changes', arguments: { since: args.since, entityTypes } },
-      {
-        validateKey: (k): k is [string, EntityType, string, string] =>
-          k.length === 4 && isTimestamp(k[0]) && isString(k[1]) && isEntityType(k[1]) && isString(k[2]) && isString(k[3]),
-      },
-    );
+    const p = page(args, { list: 'changes', arguments: { since: args.since, entityTypes } }, changeCursor);
     const watermark = await deps.watermark.current();
     const since = new Date(args.since);
-    if (since.getTime() >= watermark.getTime())
-      return { ...connection(p, [] as { key: [string, EntityType, string, string] }[], (c) => c.key), watermark: watermark.toISOString() };
+    if (since.getTime() >= watermark.getTime()) return { ...connection(p, [], (c: never) => c), watermark: watermark.toISOString() };
     const rows = await ctx.db.query<ChangeRow>(
       'changes',
       changesQuery(warehouse, {
@@ -126,7 +108,7 @@ export function createResolvers(deps: {
         entityTypes,
         since,
         until: watermark,
-        after: p.after ? { recordedAt: p.after[0], entityType: p.after[1], id: p.after[2], eventId: p.after[3] } : null,
+        after: p.after,
         limit: p.limit,
       }),
     );
@@ -141,12 +123,12 @@ export function createResolvers(deps: {
       entity: { __typename: typeName(r.entity_type), id: r.id },
     }));
     return {
-      ...connection(p, nodes, (c) => [c.recordedAt, c.entityType, c.entityId, c.eventId]),
+      ...connection(p, nodes, (c) => ({ recordedAt: c.recordedAt, entityType: c.entityType, id: c.entityId, eventId: c.eventId })),
       watermark: watermark.toISOString(),
     };
   }
 
-  async function eventTrace(ctx: SubgraphContext, eventId: string) {
+  async function eventTrace(ctx: SubgraphContext, eventId: string): Promise<EventTrace | null> {
     const tenantId = ctx.auth.tenantId;
     const [recorded] = await ctx.db.query<EventTraceRow>('trace:event', eventTraceQuery(warehouse, { tenantId, eventIds: [eventId] }));
     const deadLetters = await ctx.db.query<DeadLetterSummaryRow>(
@@ -186,20 +168,11 @@ export function createResolvers(deps: {
     };
   }
 
-  async function deadLetters(
-    ctx: SubgraphContext,
-    args: PageArgs & { filter?: { reasonCodes?: string[] | null; from?: string | null; to?: string | null } | null },
-  ) {
+  async function deadLetters(ctx: SubgraphContext, args: QueryDeadLettersArgs) {
     const f = args.filter ?? {};
     if (f.from && f.to && Date.parse(f.to) <= Date.parse(f.from)) throw badUserInput('filter.to', 'must be after filter.from');
     if (f.reasonCodes && f.reasonCodes.length === 0) throw badUserInput('filter.reasonCodes', 'give at least one code, or leave it out');
-    const p = page(
-      args,
-      { list: 'deadLetters', arguments: f },
-      {
-        validateKey: (k): k is [string, string] => k.length === 2 && isTimestamp(k[0]) && isString(k[1]),
-      },
-    );
+    const p = page(args, { list: 'deadLetters', arguments: f }, deadLetterCursor);
     const rows = await ctx.db.query<DeadLetterRecordRow>(
       'dead-letters',
       deadLettersQuery(warehouse, {
@@ -207,13 +180,14 @@ export function createResolvers(deps: {
         reasonCodes: f.reasonCodes ?? null,
         from: f.from ? new Date(f.from) : null,
         to: f.to ? new Date(f.to) : null,
-        after: p.after ? { receivedAt: p.after[0], deadLetterId: p.after[1] } : null,
+        after: p.after,
         limit: p.limit,
       }),
     );
-    return connection(p, rows.map(toDeadLetter), (d) => [d.receivedAt, d.id]);
+    return connection(p, rows.map(toDeadLetter), (d) => ({ receivedAt: d.receivedAt, deadLetterId: d.id }));
   }
 
+  // Every entity type carries the same two fields: references resolve to themselves.
   const entityFields = (entityType: EntityType) => ({
     __resolveReference: (ref: { id: string }) => ({ id: ref.id }),
     history: (parent: { id: string }, args: HistoryArgs, ctx: SubgraphContext) => history(ctx, entityType, parent.id, args),
@@ -221,27 +195,29 @@ export function createResolvers(deps: {
       asOf(ctx, entityType, parent.id, args),
   });
 
-  const resolvers: SubgraphResolvers = {
+  return {
     Query: {
-      history: (_: unknown, args: HistoryArgs & { entityType: EntityType; id: string }, ctx: SubgraphContext) =>
-        history(ctx, args.entityType, args.id, args),
-      asOf: (_: unknown, args: { entityType: EntityType; id: string; validAt: string; knownAt?: string | null }, ctx: SubgraphContext) =>
-        asOf(ctx, args.entityType, args.id, args),
-      changes: (_: unknown, args: PageArgs & { since: string; entityTypes?: EntityType[] | null }, ctx: SubgraphContext) =>
-        changes(ctx, args),
-      eventTrace: (_: unknown, args: { eventId: string }, ctx: SubgraphContext) => eventTrace(ctx, args.eventId),
-      deadLetters: (_: unknown, args: PageArgs & { filter?: null }, ctx: SubgraphContext) => deadLetters(ctx, args),
+      history: (_, args, ctx) => history(ctx, args.entityType, args.id, args),
+      asOf: (_, args, ctx) => asOf(ctx, args.entityType, args.id, args),
+      changes: (_, args, ctx) => changes(ctx, args),
+      eventTrace: (_, args, ctx) => eventTrace(ctx, args.eventId),
+      deadLetters: (_, args, ctx) => deadLetters(ctx, args),
     },
-    EntityType: upper(ENTITY_TYPES),
-    BookingStatus: upper(['booked', 'checked_in', 'cancelled', 'no_show', 'completed']),
-    MemberRole: upper(['employee', 'contractor', 'admin']),
-    Version: { __resolveType: (v: VersionObject) => v.__typename },
-    Entity: { __resolveType: (e: { __typename: string }) => e.__typename },
+    EntityType: enumValues(ENTITY_TYPES),
+    BookingStatus: enumValues(BOOKING_STATUSES),
+    MemberRole: enumValues(MEMBER_ROLES),
+    Version: { __resolveType: (v) => v.__typename },
+    Entity: { __resolveType: (e) => e.__typename },
+    Building: entityFields('building'),
+    Floor: entityFields('floor'),
+    Desk: entityFields('desk'),
+    Room: entityFields('room'),
+    Team: entityFields('team'),
+    Member: entityFields('member'),
+    DeskBooking: entityFields('desk_booking'),
+    RoomBooking: entityFields('room_booking'),
+    Visit: entityFields('visit'),
   };
-  for (const [name, entityType] of Object.entries(ENTITY_TYPE_BY_NAME)) {
-    resolvers[name] = entityFields(entityType);
-  }
-  return resolvers;
 }
 
 function toDeadLetter(row: DeadLetterSummaryRow | DeadLetterRecordRow) {

@@ -1,20 +1,28 @@
-import { ENTITY_TYPES, type EntityType } from '@phoenix/domain';
+import type { EntityType } from '@phoenix/domain';
 import { ENTITY_COLUMNS, type HistoryVersionRow } from '@phoenix/bq';
 
-/** snake_case entity type → GraphQL type name, e.g. desk_booking → DeskBooking. */
-export const typeName = (entityType: EntityType) =>
-  entityType
-    .split('_')
-    .map((p) => p.charAt(0).toUpperCase() + p.slice(1))
-    .join('');
+/** snake_case entity type → GraphQL type name. */
+const TYPE_NAMES = {
+  building: 'Building',
+  floor: 'Floor',
+  desk: 'Desk',
+  room: 'Room',
+  team: 'Team',
+  member: 'Member',
+  desk_booking: 'DeskBooking',
+  room_booking: 'RoomBooking',
+  visit: 'Visit',
+} as const satisfies Record<EntityType, string>;
 
-export const ENTITY_TYPE_BY_NAME = Object.fromEntries(ENTITY_TYPES.map((t) => [typeName(t), t])) as Record<string, EntityType>;
+export type EntityTypeName = (typeof TYPE_NAMES)[EntityType];
+
+export const typeName = (entityType: EntityType): EntityTypeName => TYPE_NAMES[entityType];
 
 const camel = (column: string) => column.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
 
 /** A history row as a `<Type>Version` object: the version columns, then what the event said. */
 export interface VersionObject {
-  __typename: string;
+  __typename: `${EntityTypeName}Version`;
   entityId: string;
   validFrom: string;
   validTo: string | null;
@@ -42,4 +50,10 @@ export function toVersion(entityType: EntityType, row: HistoryVersionRow): Versi
   // list column (BigQuery stores an empty array, never a NULL one), so it is decided here.
   for (const column of ENTITY_COLUMNS[entityType]) version[camel(column.name)] = row.deleted ? null : (row[column.name] ?? null);
   return version;
+}
+
+/** An entity as this subgraph knows it: a reference the gateway resolves through the bookings subgraph. */
+export interface EntityRef {
+  __typename: EntityTypeName;
+  id: string;
 }

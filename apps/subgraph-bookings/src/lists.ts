@@ -1,7 +1,7 @@
 import type { EntityType } from '@phoenix/domain';
 import { isRealDate, isRealTimestamp } from '@phoenix/domain';
 import type { Condition } from '@phoenix/bq';
-import { badUserInput } from '@phoenix/subgraph';
+import { badUserInput, type CursorKey, type PageArgs } from '@phoenix/subgraph';
 
 /**
  * Every list field of the Query type: which table, which filters (GraphQL arguments →
@@ -14,10 +14,8 @@ export interface ListSpec {
   order(args: ListArgs): { column: string; direction: 'ASC' | 'DESC'; kind: 'string' | 'timestamp' | 'date' | 'int' };
 }
 
-export type ListArgs = { filter?: Record<string, unknown> | null; orderBy?: string | null; buildingId?: string | null } & Record<
-  string,
-  unknown
->;
+/** The arguments of any list field (each field's own are checked against the SDL by the generated resolver types). */
+export type ListArgs = PageArgs & { filter?: Record<string, unknown> | null; orderBy?: string | null; buildingId?: string | null };
 
 // A bound on how much of a table one page may have to scan past: bookings are partitioned by day.
 const MAX_RANGE_DAYS = 366;
@@ -45,7 +43,33 @@ function range(column: string, filter: Record<string, unknown>): Condition[] {
 
 const byName = (column: string) => () => ({ column, direction: 'ASC' as const, kind: 'string' as const });
 
-export const LISTS: Record<string, ListSpec> = {
+const byStartTime = ({ orderBy }: ListArgs) =>
+  ({ column: 'start_time', direction: orderBy === 'START_TIME_DESC' ? 'DESC' : 'ASC', kind: 'timestamp' }) as const;
+
+/**
+ * The filters desk and room bookings share: time range (then any of the list's own), place,
+ * the booked resource and person (column, filter field), status.
+ */
+function bookingsOf(
+  f: Record<string, unknown> | null | undefined,
+  by: { resource: [column: string, field: string]; person: [column: string, field: string] },
+  own: Condition[] = [],
+): Condition[] {
+  return [
+    ...range('start_time', f ?? {}),
+    ...own,
+    ...eq('building_id', f?.['buildingId']),
+    ...eq('floor_id', f?.['floorId']),
+    ...eq(by.resource[0], f?.[by.resource[1]]),
+    ...eq(by.person[0], f?.[by.person[1]]),
+    ...statuses(f?.['status']),
+  ];
+}
+
+/** The Query fields that are lists. */
+export type ListField = 'buildings' | 'floors' | 'desks' | 'rooms' | 'teams' | 'members' | 'deskBookings' | 'roomBookings' | 'visits';
+
+export const LISTS: Record<ListField, ListSpec> = {
   buildings: { entityType: 'building', where: () => [], order: byName('name') },
   floors: {
     entityType: 'floor',
@@ -91,28 +115,14 @@ export const LISTS: Record<string, ListSpec> = {
   },
   deskBookings: {
     entityType: 'desk_booking',
-    where: ({ filter: f }) => [
-      ...range('start_time', f ?? {}),
-      ...eq('date', f?.['date']),
-      ...eq('building_id', f?.['buildingId']),
-      ...eq('floor_id', f?.['floorId']),
-      ...eq('desk_id', f?.['deskId']),
-      ...eq('member_id', f?.['memberId']),
-      ...statuses(f?.['status']),
-    ],
-    order: ({ orderBy }) => ({ column: 'start_time', direction: orderBy === 'START_TIME_DESC' ? 'DESC' : 'ASC', kind: 'timestamp' }),
+    where: ({ filter: f }) =>
+      bookingsOf(f, { resource: ['desk_id', 'deskId'], person: ['member_id', 'memberId'] }, eq('date', f?.['date'])),
+    order: byStartTime,
   },
   roomBookings: {
     entityType: 'room_booking',
-    where: ({ filter: f }) => [
-      ...range('start_time', f ?? {}),
-      ...eq('building_id', f?.['buildingId']),
-      ...eq('floor_id', f?.['floorId']),
-      ...eq('room_id', f?.['roomId']),
-      ...eq('organizer_id', f?.['organizerId']),
-      ...statuses(f?.['status']),
-    ],
-    order: ({ orderBy }) => ({ column: 'start_time', direction: orderBy === 'START_TIME_DESC' ? 'DESC' : 'ASC', kind: 'timestamp' }),
+    where: ({ filter: f }) => bookingsOf(f, { resource: ['room_id', 'roomId'], person: ['organizer_id', 'organizerId'] }),
+    order: byStartTime,
   },
   visits: {
     entityType: 'visit',
@@ -127,11 +137,15 @@ export const LISTS: Record<string, ListSpec> = {
   },
 };
 
-/** A cursor's key must match the order column's type, so a crafted cursor cannot reach the warehouse as a bad value. */
-export function isKeyOf(kind: ReturnType<ListSpec['order']>['kind']) {
-  return (key: readonly unknown[]): key is [unknown, string] => {
-    if (key.length !== 2 || typeof key[1] !== 'string') return false;
-    const v = key[0];
+/** A list position: the last row's order value and id (the tie-breaker). */
+export type ListKey = readonly [string | number, string];
+
+/**
+ * The cursor key of a list ordered by a column of this kind. The value must match the
+ * order column's type, so a crafted cursor cannot reach the warehouse as a bad value.
+ */
+export function listKey(kind: ReturnType<ListSpec['order']>['kind']): CursorKey<ListKey> {
+  const isValue = (v: unknown): v is string | number => {
     switch (kind) {
       case 'string':
         return typeof v === 'string';
@@ -142,5 +156,9 @@ export function isKeyOf(kind: ReturnType<ListSpec['order']>['kind']) {
       case 'date':
         return typeof v === 'string' && isRealDate(v);
     }
+  };
+  return {
+    encode: (key) => key,
+    decode: (raw) => (raw.length === 2 && isValue(raw[0]) && typeof raw[1] === 'string' ? [raw[0], raw[1]] : null),
   };
 }

@@ -1,32 +1,11 @@
 /**
  * Composition root of subgraph-bookings: configuration → logger, metrics, warehouse →
- * the subgraph server → graceful shutdown.
+ * the subgraph server with its reference cache → graceful shutdown (runSubgraph).
  */
-import { ConfigError } from '@phoenix/domain';
-import { createWarehouse } from '@phoenix/bq';
-import { createLogger, onShutdownSignals } from '@phoenix/service';
-import { createSubgraphMetrics } from '@phoenix/subgraph';
+import { runSubgraph } from '@phoenix/subgraph';
 import { loadEnvironment } from './environment';
 import { createBookingsSubgraph } from './subgraph';
 
-async function main(): Promise<void> {
-  const env = loadEnvironment();
-  const logger = createLogger({ level: env.http.logLevel, name: 'subgraph-bookings' });
-  const server = createBookingsSubgraph({
-    warehouse: createWarehouse(env.warehouse),
-    logger,
-    metrics: createSubgraphMetrics('subgraph-bookings'),
-    contextKeys: env.context,
-    http: env.http,
-    cache: env.cache,
-  });
-  const port = await server.start();
-  logger.info({ port, dataset: env.warehouse.datasetId }, 'subgraph-bookings listening on /graphql');
-  onShutdownSignals(() => server.stop(), { timeoutMs: env.http.shutdownTimeoutMs, logger });
-}
-
-main().catch((err: unknown) => {
-  if (err instanceof ConfigError) process.stderr.write(`subgraph-bookings: ${err.message}\n`);
-  else process.stderr.write(`subgraph-bookings: fatal: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-  process.exit(1);
-});
+runSubgraph('subgraph-bookings', loadEnvironment, (env, deps) =>
+  createBookingsSubgraph({ ...deps, contextKeys: env.context, http: env.http, cache: env.cache }),
+);

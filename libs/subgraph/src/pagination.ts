@@ -14,21 +14,34 @@ export interface Page<K> {
   /** Rows to fetch: the page plus one, to know whether there is a next page. */
   limit: number;
   size: number;
-  /** The key after which this page starts, decoded from `after`; null for the first page. */
+  /** The key after which this page starts, decoded and validated from `after`; null for the first page. */
   after: K | null;
   /** Encodes a row's key into a cursor bound to the same list and arguments. */
   cursor(key: K): string;
 }
 
 /**
+ * How one list writes its position into a cursor and reads it back. Cursors are readable
+ * by clients (not signed), so `decode` checks every value against what `encode` writes
+ * and returns null for anything else: what it returns is trusted from there inward.
+ */
+export interface CursorKey<K> {
+  encode(key: K): readonly unknown[];
+  decode(raw: readonly unknown[]): K | null;
+}
+
+/**
  * Relay cursors are opaque to clients but must not be transplanted: each one carries a
  * fingerprint of the list and its filters/order, and a cursor from another list or
- * other arguments is refused with BAD_USER_INPUT rather than silently skipping rows.
+ * other arguments, or whose key the list's CursorKey refuses, is refused with
+ * BAD_USER_INPUT rather than silently skipping rows. This is the only place a cursor
+ * is validated.
  */
-export function page<K extends readonly unknown[]>(
+export function page<K>(
   args: PageArgs,
   scope: { list: string; arguments: unknown },
-  options: { defaultSize?: number; maxSize?: number; validateKey?: (key: readonly unknown[]) => key is K } = {},
+  key: CursorKey<K>,
+  options: { defaultSize?: number; maxSize?: number } = {},
 ): Page<K> {
   const max = options.maxSize ?? MAX_PAGE_SIZE;
   const size = args.first ?? options.defaultSize ?? DEFAULT_PAGE_SIZE;
@@ -41,20 +54,20 @@ export function page<K extends readonly unknown[]>(
     .slice(0, 12);
   let after: K | null = null;
   if (args.after !== undefined && args.after !== null) {
-    const key = decode(args.after, fingerprint);
-    if (key === null || (options.validateKey && !options.validateKey(key))) {
+    const raw = decode(args.after, fingerprint);
+    after = raw === null ? null : key.decode(raw);
+    if (after === null) {
       throw badUserInput(
         'after',
         'is not a cursor of this list with these arguments: pass the endCursor of the previous page, unchanged, with the same filters and order',
       );
     }
-    after = key as K;
   }
   return {
     limit: size + 1,
     size,
     after,
-    cursor: (key) => Buffer.from(JSON.stringify({ f: fingerprint, k: key })).toString('base64url'),
+    cursor: (k) => Buffer.from(JSON.stringify({ f: fingerprint, k: key.encode(k) })).toString('base64url'),
   };
 }
 

@@ -3,6 +3,8 @@ import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
+// The resolver map type is not re-exported from the package's entry point.
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { parse, type DocumentNode, type GraphQLScalarType } from 'graphql';
 import type { Logger } from 'pino';
 import type { ContextKeys } from '@phoenix/domain';
@@ -23,7 +25,11 @@ import { DateScalar, DateTimeScalar } from './scalars';
 import { inputStringsPlugin } from './input-strings';
 import { enforceScopes } from './scopes';
 
-/** Resolvers by type and field (functions, `__resolveReference`, enum value maps, scalars). */
+/**
+ * Resolvers by type and field (functions, `__resolveReference`, `__resolveType`, enum
+ * value maps, scalars). Each subgraph types its map by the `Resolvers` type generated
+ * from its SDL, which checks it against the schema; this is what any such map is.
+ */
 export type SubgraphResolvers = Record<string, GraphQLScalarType | Record<string, unknown>>;
 
 /** Reads a `.graphql` file (the SDL lives beside the resolvers; builds copy it next to main.js). */
@@ -61,8 +67,10 @@ export function createSubgraphServer(options: SubgraphServerOptions): SubgraphSe
   const schema = enforceScopes(
     buildSubgraphSchema({
       typeDefs: options.typeDefs,
-      // @apollo/subgraph's resolver map type is not exported from its entry point.
-      resolvers: { DateTime: DateTimeScalar, Date: DateScalar, ...options.resolvers } as never,
+      // @apollo/subgraph's map type has no member for `__resolveReference`'s or
+      // `__resolveType`'s signatures (it types every member as a field resolver), so the
+      // generated types, not this one, are what check the map.
+      resolvers: { DateTime: DateTimeScalar, Date: DateScalar, ...options.resolvers } as GraphQLResolverMap<unknown>,
     }),
   );
   const apollo = new ApolloServer<SubgraphContext>({
@@ -137,6 +145,7 @@ function observabilityPlugin(metrics: SubgraphMetrics): ApolloServerPlugin<Subgr
     async requestDidStart() {
       const endRequest = metrics.requestSeconds.startTimer();
       const started = performance.now();
+      const cpu = process.cpuUsage();
       return {
         async executionDidStart() {
           return {
@@ -169,6 +178,8 @@ function observabilityPlugin(metrics: SubgraphMetrics): ApolloServerPlugin<Subgr
             {
               operationName: operationName ?? null,
               durationMs: Math.round(performance.now() - started),
+              // The process's CPU while this request ran: its own share only when it ran alone.
+              cpuMs: cpuMs(process.cpuUsage(cpu)),
               warehouseQueries: contextValue.db.queries.length,
               errors: errors?.length ?? 0,
             },
@@ -179,3 +190,5 @@ function observabilityPlugin(metrics: SubgraphMetrics): ApolloServerPlugin<Subgr
     },
   };
 }
+
+const cpuMs = (used: NodeJS.CpuUsage) => Math.round((used.user + used.system) / 10) / 100;

@@ -96,6 +96,17 @@ describe('module boundaries', () => {
     ]);
   });
 
+  it('lets benchmarks build on libraries, never on apps', () => {
+    const results = lint([
+      { filePath: 'benchmarks/subgraphs/src/probe.ts', code: importOf('@phoenix/subgraph') },
+      { filePath: 'benchmarks/subgraphs/src/probe2.ts', code: importOf('@phoenix/bq') },
+      { filePath: 'benchmarks/subgraphs/src/probe3.ts', code: importOf('../../../apps/subgraph-bookings/src/subgraph') },
+      { filePath: 'benchmarks/subgraphs/src/probe4.ts', code: importOf('../../../apps/gateway/src/server') },
+      { filePath: 'benchmarks/subgraphs/src/probe5.ts', code: importOf('../../../tools/src/federation/compose') },
+    ]);
+    expect(results.map((r) => r.includes('@nx/enforce-module-boundaries'))).toEqual([false, false, true, true, true]);
+  });
+
   it('lets only environment.ts files read process.env', () => {
     const code = "export const v = process.env['X'];\n";
     const destructured = 'const { env } = process;\nexport const v = env;\n';
@@ -112,6 +123,7 @@ describe('module boundaries', () => {
 describe('project graph', () => {
   it('marks every app affected by a change to libs/domain', () => {
     expect(affected('libs/domain/src/index.ts')).toEqual([
+      'bench-subgraphs',
       'bq',
       'domain',
       'gateway',
@@ -130,6 +142,7 @@ describe('project graph', () => {
 
   it('marks the warehouse users affected by a change to libs/bq (the gateway only because its tests seed data)', () => {
     expect(affected('libs/bq/src/index.ts')).toEqual([
+      'bench-subgraphs',
       'bq',
       'gateway',
       'ingest',

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { BOOKING_STATUSES, ENTITY_TYPES, MEMBER_ROLES } from '@phoenix/domain';
 
 /**
  * The subgraphs the supergraph is composed from: name (the gateway routes by it), the
@@ -15,6 +16,11 @@ export interface SubgraphSource {
   codegen: Record<string, unknown>;
 }
 
+/** GraphQL enum value → the value resolvers and the warehouse use (BOOKED → booked). */
+const internalValues = (values: readonly string[]) => Object.fromEntries(values.map((v) => [v.toUpperCase(), v]));
+const ENTITY_TYPE_NAMES = ['Building', 'Floor', 'Desk', 'Room', 'Team', 'Member', 'DeskBooking', 'RoomBooking', 'Visit'];
+const mapAll = (names: readonly string[], to: string) => Object.fromEntries(names.map((n) => [n, to]));
+
 export const WORKSPACE_ROOT = join(__dirname, '..', '..', '..');
 
 export const SUBGRAPHS: readonly SubgraphSource[] = [
@@ -23,14 +29,36 @@ export const SUBGRAPHS: readonly SubgraphSource[] = [
     sdlPath: 'apps/subgraph-bookings/src/schema.graphql',
     url: 'http://127.0.0.1:4001/graphql',
     resolverTypesPath: 'apps/subgraph-bookings/src/generated/resolver-types.ts',
-    codegen: { scalars: { DateTime: 'string', Date: 'string' } },
+    codegen: {
+      scalars: { DateTime: 'string', Date: 'string' },
+      enumValues: { BookingStatus: internalValues(BOOKING_STATUSES), MemberRole: internalValues(MEMBER_ROLES) },
+      // Resolvers receive and return current-state rows as the entity store reads them.
+      mappers: mapAll(ENTITY_TYPE_NAMES, '../entities#EntityObject'),
+    },
   },
   {
     name: 'audit',
     sdlPath: 'apps/subgraph-audit/src/schema.graphql',
     url: 'http://127.0.0.1:4002/graphql',
     resolverTypesPath: 'apps/subgraph-audit/src/generated/resolver-types.ts',
-    codegen: { scalars: { DateTime: 'string', Date: 'string' } },
+    codegen: {
+      scalars: { DateTime: 'string', Date: 'string' },
+      enumValues: {
+        EntityType: internalValues(ENTITY_TYPES),
+        BookingStatus: internalValues(BOOKING_STATUSES),
+        MemberRole: internalValues(MEMBER_ROLES),
+      },
+      // Resolvers return versions as toVersion builds them, and entities as references
+      // (this subgraph owns no current state).
+      mappers: {
+        Version: '../versions#VersionObject',
+        Entity: '../versions#EntityRef',
+        ...mapAll(
+          ENTITY_TYPE_NAMES.map((n) => `${n}Version`),
+          '../versions#VersionObject',
+        ),
+      },
+    },
   },
 ];
 

@@ -144,14 +144,6 @@ describe('entityHistoryQuery', () => {
     ['a fractional first', { first: 2.5 }, /first must be an integer/],
     ['an invalid knownAt', { knownAt: new Date('nope') }, /knownAt must be a valid Date/],
     ['a knownAt string', { knownAt: '2026-01-01' as unknown as Date }, /knownAt must be a valid Date/],
-    [
-      'a cursor with a bad time',
-      { after: { validFrom: 'yesterday', seq: null, eventId: 'e' } },
-      /after.validFrom must be an ISO timestamp/,
-    ],
-    ['a cursor with a negative seq', { after: { validFrom: '2026-01-01T00:00:00Z', seq: -1, eventId: 'e' } }, /after.seq/],
-    ['a cursor without event id', { after: { validFrom: '2026-01-01T00:00:00Z', seq: 1, eventId: '' } }, /after.eventId/],
-    ['a cursor that is not an object', { after: 'abc' as never }, /after must be a cursor object/],
     ['an empty tenant', { tenantId: '' }, /tenantId must be a non-empty string/],
   ])('refuses %s', (_, overrides, message) => {
     expect(() => entityHistoryQuery(warehouse, 'desk', history(overrides as Partial<EntityHistoryArgs>))).toThrow(TypeError);
@@ -233,12 +225,6 @@ describe('changesQuery', () => {
     ['since after until', { since: new Date('2026-02-01T00:00:00Z') }, /since must not be after until/],
     ['limit 0', { limit: 0 }, /limit must be an integer from 1 to 1000/],
     ['limit 1001', { limit: 1001 }, /limit must be an integer from 1 to 1000/],
-    [
-      'a cursor with an unknown entity type',
-      { after: { recordedAt: '2026-01-01T00:00:00Z', entityType: 'x' as EntityType, id: 'a', eventId: 'e' } },
-      /not an entity type/,
-    ],
-    ['a cursor with a bad time', { after: { recordedAt: '', entityType: 'desk', id: 'a', eventId: 'e' } }, /after.recordedAt/],
   ])('refuses %s', (_, overrides, message) => {
     expect(() => changesQuery(warehouse, changes(overrides as Partial<ChangesArgs>))).toThrow(message);
   });
@@ -317,7 +303,6 @@ describe('deadLettersQuery', () => {
     ['an empty reason list (null means any)', { reasonCodes: [] }, /reasonCodes must be a non-empty array/],
     ['from after to', { from: new Date('2026-02-01T00:00:00Z'), to: new Date('2026-01-01T00:00:00Z') }, /from must not be after to/],
     ['a fractional limit', { limit: 1.5 }, /limit must be an integer/],
-    ['a cursor without id', { after: { receivedAt: '2026-01-01T00:00:00Z', deadLetterId: '' } }, /after.deadLetterId/],
     ['an empty tenant (use null for unknown)', { tenantId: '' }, /tenantId must be a non-empty string/],
   ])('refuses %s', (_, overrides, message) => {
     expect(() => deadLettersQuery(warehouse, deadLetters(overrides as Partial<DeadLettersArgs>))).toThrow(message);

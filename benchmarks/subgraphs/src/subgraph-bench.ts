@@ -1,27 +1,26 @@
 /**
- * Subgraph benchmark (issue #4), run by `tools/bench/subgraphs`; what it measures and
- * the numbers are in docs/benchmarks.md. Latency (p50/p95) and warehouse queries per
- * GraphQL request for three typical operations against the emulator, with and without
- * the reference cache, in one run: two in-process bookings subgraphs on one generated
- * dataset, one with the cache on and one with it off, asked the same questions in turn.
- * It creates its own dataset and drops it at the end, also on Ctrl-C, because others
- * use the same emulator at the same time.
+ * Subgraph benchmark, run by `tools/bench/subgraphs`; what it measures and the numbers
+ * are in docs/benchmarks.md. Latency (p50/p95) and warehouse queries per GraphQL request
+ * for three typical operations against the emulator, with and without the reference
+ * cache, in one run: two subgraph-bookings processes (the app's own main.ts, configured by
+ * environment) on one generated dataset, one with the cache on and one with it off, asked
+ * the same questions in turn. It creates its own dataset and drops it at the end, also on
+ * Ctrl-C, because others use the same emulator at the same time.
  */
+import { randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import pino from 'pino';
 import { SCOPES } from '@phoenix/domain';
 import { migrate } from '@phoenix/bq';
 import { createTestWarehouse, dropTestDataset } from '@phoenix/bq/testing';
-import { createSubgraphMetrics, type SubgraphMetrics, type SubgraphServer } from '@phoenix/subgraph';
 import { postGraphQL, signedHeaders, TEST_CONTEXT_KEYS } from '@phoenix/subgraph/testing';
-import { createBookingsSubgraph } from '../src/subgraph';
-import { countingWarehouse, createMeter, round, summarize, warehouseWallMs, type QueryRecord } from './measure';
+import { createMeter, round, summarize, warehouseWallMs, type QueryRecord } from './measure';
 import { operations, type Operation } from './operations';
 import { formatReport, ratios, type BenchResults, type CacheMode, type CellResult } from './report';
+import { startSubgraph, SubgraphStartError, type SubgraphProcess } from './subgraph-process';
 import { generateWorkload, writeWorkload } from './workload';
 
 const USAGE = `usage: tools/bench/subgraphs [options]
@@ -61,19 +60,24 @@ const CACHE_ON = { ttlMs: 60_000, maxEntries: 100_000 };
 const CACHE_OFF = { ttlMs: 0, maxEntries: 0 };
 const SCOPES_ALL = [SCOPES.read, SCOPES.personalData];
 
+const ROOT = resolve(__dirname, '..', '..', '..');
+
 interface Server {
   mode: CacheMode;
-  server: SubgraphServer;
-  url: string;
-  metrics: SubgraphMetrics;
-  take(): QueryRecord[];
+  process: SubgraphProcess;
 }
 
+/** One request: timed here; its queries and CPU come from the subgraph's log afterwards, by request id. */
 interface Sample {
+  requestId: string;
   latencyMs: number;
   cpuMs: number;
   queries: QueryRecord[];
 }
+
+/** parseArgs options that take a value. */
+const valued = <const N extends string>(names: readonly N[]) =>
+  Object.fromEntries(names.map((n) => [n, { type: 'string' as const }])) as Record<N, { type: 'string' }>;
 
 let interrupted = false;
 
@@ -81,16 +85,7 @@ async function main(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
     options: {
-      requests: { type: 'string' },
-      warmup: { type: 'string' },
-      seed: { type: 'string' },
-      tenants: { type: 'string' },
-      members: { type: 'string' },
-      days: { type: 'string' },
-      now: { type: 'string' },
-      chunk: { type: 'string' },
-      out: { type: 'string' },
-      'emulator-pid-file': { type: 'string' },
+      ...valued(['requests', 'warmup', 'seed', 'tenants', 'members', 'days', 'now', 'chunk', 'out', 'emulator-pid-file']),
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -117,7 +112,8 @@ async function main(argv: string[]): Promise<number> {
   const loadAverageAtStart = loadavg();
 
   say(`generating the workload (seed ${options.seed}, ${options.tenants} tenants, ${options.days} days, now ${options.now})`);
-  const workload = generateWorkload(options);
+  const { requests: _requests, warmup: _warmup, chunk: _chunk, ...workloadOptions } = options;
+  const workload = generateWorkload(workloadOptions);
   if (workload.skipped.invalid > 0) say(`${workload.skipped.invalid} generated messages were not valid events and are skipped`);
   if (workload.activeBookingsToday < 50) {
     throw new UsageError(
@@ -137,7 +133,7 @@ async function main(argv: string[]): Promise<number> {
   let cleaned: Promise<void> | null = null;
   const cleanup = () =>
     (cleaned ??= (async () => {
-      await Promise.all(servers.map((s) => s.server.stop().catch(() => undefined)));
+      await Promise.all(servers.map((s) => s.process.stop().catch(() => undefined)));
       await dropTestDataset(base);
     })());
   const onSignal = () => {
@@ -157,37 +153,38 @@ async function main(argv: string[]): Promise<number> {
     );
     say(`written in ${writeSeconds.toFixed(1)} s`);
 
+    // The subgraphs read the emulator tools/bench/subgraphs named, in this run's dataset.
+    const warehouseEnv = Object.fromEntries(
+      Object.entries(process.env).filter((e): e is [string, string] => e[0].startsWith('BIGQUERY_') && e[1] !== undefined),
+    );
     for (const [mode, cache] of [
       ['on', CACHE_ON],
       ['off', CACHE_OFF],
     ] as const) {
-      const counting = countingWarehouse(base);
-      const metrics = createSubgraphMetrics('subgraph-bookings');
-      const server = createBookingsSubgraph({
-        warehouse: counting.warehouse,
-        logger: pino({ level: 'silent' }),
-        metrics,
-        contextKeys: TEST_CONTEXT_KEYS,
-        http: { port: 0, host: '127.0.0.1', logLevel: 'silent', maxBodyBytes: 1_000_000, shutdownTimeoutMs: 1000, introspection: false },
+      say(`starting subgraph-bookings with the reference cache ${mode}`);
+      const started = await startSubgraph({
+        root: ROOT,
+        name: `subgraph-bookings-cache-${mode}`,
         cache,
+        warehouse: { ...warehouseEnv, BIGQUERY_DATASET: dataset },
+        signingSecret: TEST_CONTEXT_KEYS.secrets[0] as string,
+        logDir: join(dirname(out), 'logs'),
       });
-      servers.push({ mode, server, metrics, url: '', take: counting.take });
-      const port = await server.start();
-      (servers[servers.length - 1] as Server).url = `http://127.0.0.1:${port}/graphql`;
+      servers.push({ mode, process: started });
     }
     const [on, off] = servers as [Server, Server];
 
-    const meter = createMeter(values['emulator-pid-file']);
+    const meter = createMeter(values['emulator-pid-file'], [on.process.pid, off.process.pid]);
     const samples = new Map<string, Sample[]>(ops.flatMap((op) => (['on', 'off'] as const).map((m) => [`${op.key}/${m}`, []])));
     let measuredStart = meter.snapshot();
-    let lookupsAtStart = await cacheLookups(on.metrics);
+    let lookupsAtStart = await cacheLookups(on.process);
     const total = options.warmup + options.requests;
     say(`${options.warmup} warm-up rounds, then ${options.requests} measured; each round asks every operation of both servers`);
     for (let i = 0; i < total; i++) {
       const measured = i >= options.warmup;
       if (i === options.warmup) {
         measuredStart = meter.snapshot();
-        lookupsAtStart = await cacheLookups(on.metrics);
+        lookupsAtStart = await cacheLookups(on.process);
       }
       for (const op of ops) {
         const variables = op.variables(i);
@@ -215,8 +212,19 @@ async function main(argv: string[]): Promise<number> {
       }
     }
     const measuredEnd = meter.snapshot();
-    const lookupsAtEnd = await cacheLookups(on.metrics);
+    const lookupsAtEnd = await cacheLookups(on.process);
     const cores = meter.cores(measuredStart, measuredEnd);
+    for (const server of servers) {
+      const logs = server.process.requests();
+      for (const op of ops) {
+        for (const sample of samples.get(`${op.key}/${server.mode}`) ?? []) {
+          const log = logs.get(sample.requestId);
+          if (!log || log.cpuMs === null) throw new BenchAborted(`the cache-${server.mode} subgraph logged no request ${sample.requestId}`);
+          sample.queries = log.queries;
+          sample.cpuMs = log.cpuMs;
+        }
+      }
+    }
 
     const cells: CellResult[] = [];
     for (const op of ops) {
@@ -249,13 +257,7 @@ async function main(argv: string[]): Promise<number> {
         loadAverageAtEnd: loadavg(),
       },
       workload: {
-        seed: options.seed,
-        tenants: options.tenants,
-        days: options.days,
-        membersPerTenant: options.membersPerTenant,
-        floorsPerBuilding: options.floorsPerBuilding,
-        desksPerFloor: options.desksPerFloor,
-        now: options.now,
+        ...workloadOptions,
         generated: workload.generated,
         written: workload.events.length,
         skipped: workload.skipped,
@@ -297,21 +299,18 @@ async function ask(
   tenantId: string,
   round: number,
 ): Promise<{ sample: Sample; data: unknown }> {
-  const headers = signedHeaders({ tenantId, consumerId: 'subgraph-bench', scopes: SCOPES_ALL });
-  server.take();
-  const cpu = process.cpuUsage();
+  const requestId = randomUUID();
+  const headers = signedHeaders({ tenantId, consumerId: 'subgraph-bench', scopes: SCOPES_ALL, requestId });
   const started = performance.now();
-  const res = await postGraphQL(server.url, { query: op.query, variables }, headers);
+  const res = await postGraphQL(server.process.url, { query: op.query, variables }, headers);
   const latencyMs = performance.now() - started;
-  const used = process.cpuUsage(cpu);
-  const queries = server.take();
   const where = `${op.key} on the cache-${server.mode} server, round ${round} (${JSON.stringify(variables)})`;
   if (res.status !== 200 || res.errors?.length) {
     throw new BenchAborted(`${where}: HTTP ${res.status}, errors ${JSON.stringify(res.errors ?? null)}`);
   }
   const problem = op.check(res.data, variables);
   if (problem) throw new BenchAborted(`${where}: wrong answer: ${problem}`);
-  return { sample: { latencyMs, cpuMs: (used.user + used.system) / 1000, queries }, data: res.data };
+  return { sample: { requestId, latencyMs, cpuMs: 0, queries: [] }, data: res.data };
 }
 
 function cell(op: Operation, mode: CacheMode, samples: readonly Sample[]): CellResult {
@@ -340,9 +339,11 @@ function cell(op: Operation, mode: CacheMode, samples: readonly Sample[]): CellR
   };
 }
 
-async function cacheLookups(metrics: SubgraphMetrics): Promise<{ hits: number; misses: number }> {
-  const { values } = await metrics.cacheLookups.get();
-  const sum = (result: string) => values.filter((v) => v.labels['result'] === result).reduce((a, v) => a + v.value, 0);
+/** The reference cache's lookups so far, from the subgraph's /metrics. */
+async function cacheLookups(subgraph: SubgraphProcess): Promise<{ hits: number; misses: number }> {
+  const lines = (await subgraph.metrics()).split('\n').filter((l) => l.startsWith('phoenix_subgraph_reference_cache_lookups_total{'));
+  const sum = (result: string) =>
+    lines.filter((l) => l.includes(`result="${result}"`)).reduce((a, l) => a + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
   return { hits: sum('hit'), misses: sum('miss') };
 }
 
@@ -352,7 +353,7 @@ main(process.argv.slice(2)).then(
     if (interrupted) return;
     if (err instanceof UsageError || (err instanceof TypeError && 'code' in err && String(err.code).startsWith('ERR_PARSE_ARGS'))) {
       process.stderr.write(`bench: ${err.message}\n\n${USAGE}`);
-    } else if (err instanceof BenchAborted) {
+    } else if (err instanceof BenchAborted || err instanceof SubgraphStartError) {
       process.stderr.write(`bench aborted: ${err.message}\nNo results were written: a benchmark of failing requests measures nothing.\n`);
     } else if (err instanceof Error && err.name === 'ZodError') {
       process.stderr.write(`bench: the warehouse environment is incomplete (run through tools/bench/subgraphs): ${err.message}\n`);

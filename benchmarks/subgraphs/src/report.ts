@@ -1,4 +1,5 @@
 import { round, type CoreUse, type Summary } from './measure';
+import type { Workload, WorkloadOptions } from './workload';
 
 export type CacheMode = 'on' | 'off';
 
@@ -12,7 +13,7 @@ export interface CellResult {
   warehouseMs: Summary;
   /** Latency minus warehouse time: HTTP, GraphQL parsing and execution, DataLoader, JSON, on both sides. */
   outsideMs: Summary;
-  /** This process's CPU time (user + system, client and server, GC included) per request. */
+  /** The subgraph process's CPU time (user + system, GC included) while the request ran, as it logs it. */
   cpuMs: Summary;
   queries: {
     mean: number;
@@ -49,27 +50,14 @@ export interface BenchResults {
     loadAverageAtStart: number[];
     loadAverageAtEnd: number[];
   };
-  workload: {
-    seed: number;
-    tenants: number;
-    days: number;
-    membersPerTenant: number;
-    floorsPerBuilding: number;
-    desksPerFloor: number;
-    now: string;
-    generated: number;
-    written: number;
-    skipped: { invalid: number; afterNow: number };
-    byEntityType: Record<string, number>;
-    writeSeconds: number;
-    dataset: string;
-    tenantId: string;
-    day: string;
-    building: { id: string; name: string };
-    activeBookingsToday: number;
-    freeDesks: number;
-    bookingIds: number;
-  };
+  workload: WorkloadOptions &
+    Pick<Workload, 'generated' | 'skipped' | 'byEntityType' | 'tenantId' | 'day' | 'building' | 'activeBookingsToday'> & {
+      written: number;
+      writeSeconds: number;
+      dataset: string;
+      freeDesks: number;
+      bookingIds: number;
+    };
   settings: {
     requests: number;
     warmup: number;
@@ -122,7 +110,7 @@ export function formatReport(r: BenchResults): string {
   const out: string[] = [];
   const w = r.workload;
   out.push(
-    `Subgraph benchmark (issue #4): subgraph-bookings against the emulator, ${r.settings.requests} requests per operation and cache mode` +
+    `Subgraph benchmark: subgraph-bookings against the emulator, ${r.settings.requests} requests per operation and cache mode` +
       ` (after ${r.settings.warmup} warm-up rounds), sequential, interleaved\n`,
   );
   out.push(
@@ -190,7 +178,7 @@ export function formatReport(r: BenchResults): string {
   );
   const c = r.cores;
   out.push(
-    `cores used during the ${fixed(r.measuredSeconds)} s of measured rounds: bench ${fixed(c.bench, 2)}, emulator ${c.emulator === null ? 'n/a' : fixed(c.emulator, 2)}, ` +
+    `cores used during the ${fixed(r.measuredSeconds)} s of measured rounds: bench ${fixed(c.bench, 2)}, subgraphs ${c.subgraphs === null ? 'n/a' : fixed(c.subgraphs, 2)}, emulator ${c.emulator === null ? 'n/a' : fixed(c.emulator, 2)}, ` +
       `others ${c.others === null ? 'n/a' : fixed(c.others, 2)} (machine ${c.machine === null ? 'n/a' : fixed(c.machine, 2)} of ${r.machine.cpus}); ` +
       `load average ${r.machine.loadAverageAtStart.map((x) => x.toFixed(2)).join(' ')} at start, ${r.machine.loadAverageAtEnd.map((x) => x.toFixed(2)).join(' ')} at end\n`,
   );

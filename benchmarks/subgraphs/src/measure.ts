@@ -1,39 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import type { Statement, Warehouse } from '@phoenix/bq';
 
-/** One warehouse query as the subgraph issued it: its name (`load_desk`, `list_desk_booking`) and when it ran. */
+/** One warehouse query as the subgraph logged it: its name (`load_desk`, `list_desk_booking`) and when it ran (epoch ms). */
 export interface QueryRecord {
   name: string;
   startMs: number;
   endMs: number;
-}
-
-/**
- * The warehouse with a log of every query: the label the request context gives it
- * (the query's name) and its start and end. Requests run one at a time, so what the
- * log holds between two `take()` calls belongs to one request.
- */
-export function countingWarehouse(warehouse: Warehouse): { warehouse: Warehouse; take(): QueryRecord[] } {
-  let log: QueryRecord[] = [];
-  const counting = Object.assign(Object.create(warehouse) as Warehouse, {
-    query: async (statement: Statement, options?: Parameters<Warehouse['query']>[1]) => {
-      const startMs = performance.now();
-      try {
-        return await warehouse.query(statement, options);
-      } finally {
-        log.push({ name: options?.labels?.['query'] ?? 'unlabelled', startMs, endMs: performance.now() });
-      }
-    },
-  }) as Warehouse;
-  return {
-    warehouse: counting,
-    take() {
-      const out = log;
-      log = [];
-      return out;
-    },
-  };
 }
 
 /**
@@ -88,13 +60,15 @@ const CLOCK_TICKS_PER_SECOND = 100;
 interface Snapshot {
   wallMs: number;
   cpu: NodeJS.CpuUsage;
+  subgraphsCpuSeconds: number | null;
   emulator: { pid: number; cpuSeconds: number } | null;
   machineBusy: number | null;
 }
 
-/** Average cores kept busy during the measured rounds: this process, the emulator, the machine, and others. */
+/** Average cores kept busy during the measured rounds: this process, the subgraphs under test, the emulator, the machine, and others. */
 export interface CoreUse {
   bench: number;
+  subgraphs: number | null;
   emulator: number | null;
   machine: number | null;
   others: number | null;
@@ -105,7 +79,11 @@ export interface CoreUse {
  * another engineer's test run on it (or on the machine) makes every query slower.
  * The pid file is read at each snapshot, so a restarted emulator shows as a new pid.
  */
-export function createMeter(emulatorPidFile: string | undefined) {
+export function createMeter(emulatorPidFile: string | undefined, subgraphPids: readonly number[]) {
+  const subgraphs = () => {
+    const seconds = subgraphPids.map(processCpuSeconds);
+    return seconds.every((s) => s !== null) ? seconds.reduce((a, b) => (a as number) + (b as number), 0) : null;
+  };
   const emulator = () => {
     const pid = emulatorPidFile ? pidFromFile(emulatorPidFile) : null;
     const cpuSeconds = pid === null ? null : processCpuSeconds(pid);
@@ -115,6 +93,7 @@ export function createMeter(emulatorPidFile: string | undefined) {
     snapshot: (): Snapshot => ({
       wallMs: performance.now(),
       cpu: process.cpuUsage(),
+      subgraphsCpuSeconds: subgraphs(),
       emulator: emulator(),
       machineBusy: machineBusySeconds(),
     }),
@@ -124,11 +103,14 @@ export function createMeter(emulatorPidFile: string | undefined) {
       const restarted = !!start.emulator && !!end.emulator && start.emulator.pid !== end.emulator.pid;
       const emu = start.emulator && end.emulator && !restarted ? end.emulator.cpuSeconds - start.emulator.cpuSeconds : null;
       const busy = start.machineBusy !== null && end.machineBusy !== null ? end.machineBusy - start.machineBusy : null;
+      const sub =
+        start.subgraphsCpuSeconds !== null && end.subgraphsCpuSeconds !== null ? end.subgraphsCpuSeconds - start.subgraphsCpuSeconds : null;
       return {
         bench: round(bench / wall, 2),
+        subgraphs: sub === null ? null : round(sub / wall, 2),
         emulator: emu === null ? null : round(emu / wall, 2),
         machine: busy === null ? null : round(busy / wall, 2),
-        others: busy === null ? null : round(Math.max(0, busy - bench - (emu ?? 0)) / wall, 2),
+        others: busy === null ? null : round(Math.max(0, busy - bench - (sub ?? 0) - (emu ?? 0)) / wall, 2),
         emulatorRestarted: restarted || (!!start.emulator !== !!end.emulator && !!emulatorPidFile),
       };
     },

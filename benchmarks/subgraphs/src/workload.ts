@@ -46,14 +46,8 @@ type Data = Record<string, unknown> & { id: string };
 export function generateWorkload(options: WorkloadOptions): Workload {
   const started = performance.now();
   const nowMs = Date.parse(options.now);
-  const messages = generateEventList({
-    seed: options.seed,
-    tenants: options.tenants,
-    days: options.days,
-    membersPerTenant: options.membersPerTenant,
-    floorsPerBuilding: options.floorsPerBuilding,
-    desksPerFloor: options.desksPerFloor,
-  });
+  const { now: _now, ...generator } = options;
+  const messages = generateEventList(generator);
   const events: DomainEvent[] = [];
   const skipped = { invalid: 0, afterNow: 0 };
   for (const message of messages) {
