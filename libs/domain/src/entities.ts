@@ -216,7 +216,11 @@ function withinLastInstant(value: string): boolean {
   return !/[1-9]/.test(fraction.slice(6));
 }
 
-function isWellFormedTimestamp(value: string): boolean {
+/**
+ * The shape half of isRealTimestamp: RFC 3339 with an offset and every field in range,
+ * whatever instant it names. For callers that explain which half failed.
+ */
+export function isWellFormedTimestamp(value: string): boolean {
   const n = value.length;
   if (n < 20 || !dateAt(value, 0)) return false;
   const t = value.charCodeAt(10);
