@@ -180,7 +180,7 @@ export function createIngestor(deps: {
       // The warehouse first: a stub on the dead-letter topic then always has its row. A
       // dead letter this process already published (a redelivery of a batch it wrote but
       // did not commit) is not published again.
-      const { outcomes } = await retryForever(() => writer.write(decoded), {
+      const { outcomes, redelivered } = await retryForever(() => writer.write(decoded), {
         signal: stopping.signal,
         onError: onError('warehouse write'),
       });
@@ -209,6 +209,7 @@ export function createIngestor(deps: {
           outcome,
           labels,
           ...(reason ? { reason } : {}),
+          ...(redelivered?.[i] ? { redelivered: true } : {}),
         });
         if (delivery === 'redelivered') metrics.redelivered.inc({ topic: d.message.topic });
         const position = { topic: d.message.topic, partition: d.message.partition, offset: d.message.offset };
@@ -233,7 +234,7 @@ export function createIngestor(deps: {
               eventId: d.event.id,
               traceId: spans[i]?.spanContext().traceId,
               outcome,
-              redelivered: delivery === 'redelivered',
+              redelivered: delivery === 'redelivered' || redelivered?.[i] === true,
             },
             'event processed',
           );
@@ -298,6 +299,7 @@ export function createIngestor(deps: {
         else await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next }]);
         for (const m of accounting.committed(batch.topic, batch.partition, next)) {
           metrics.events.inc({ outcome: m.outcome, ...m.labels, topic: batch.topic });
+          if (m.redelivered) metrics.redelivered.inc({ topic: batch.topic });
           if (m.reason) metrics.deadLetters.inc({ reason: m.reason, topic: batch.topic });
         }
         metrics.batchSize.observe(chunk.length);

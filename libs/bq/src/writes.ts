@@ -291,7 +291,8 @@ function spaceSeparated(ids: readonly string[]): string {
 }
 
 /**
- * A row of writeStateQuery: `kind` is `recorded` (an events_raw hit), `history` (a
+ * A row of writeStateQuery: `kind` is `recorded` (an events_raw hit: `topic`,
+ * `kafka_partition`, `kafka_offset` and `outcome` are what that row recorded), `history` (a
  * history row of one of the events: `recorded_at` is its system time) or the entity type
  * of a current row.
  */
@@ -303,12 +304,17 @@ export interface WriteStateRow extends Record<string, unknown> {
   seq: number | null;
   event_id: string;
   recorded_at: string | null;
+  topic: string | null;
+  kafka_partition: number | null;
+  kafka_offset: number | string | null;
+  outcome: string | null;
 }
 
 /**
  * What a write needs to classify its events, in one statement (a UNION ALL) rather than
  * one per table: which of `eventIds` are already in events_raw (kind `recorded`, `id` =
- * the event id), and the current version key of each entity in `entityIds` (kind = its
+ * the event id, with the Kafka position and outcome it was recorded with, so a delivery
+ * of that same offset can be told from the event sent again), and the current version key of each entity in `entityIds` (kind = its
  * entity type). Any tenant: callers match the tenant. Each statement costs the emulator
  * a fixed ~100 ms, so this saves a round per entity type per write. `eventIds` and
  * `entityIds` must not be empty lists (an empty list would match the id '').
@@ -324,8 +330,11 @@ export function writeStateQuery(
   entityIds: ReadonlyMap<EntityType, readonly string[]>,
   historySince: Date,
 ): Statement {
+  // Every branch has the columns of WriteStateRow, in this order (UNION ALL is positional).
+  const noPosition = sql`CAST(NULL AS STRING) AS topic, CAST(NULL AS INT64) AS kafka_partition, CAST(NULL AS INT64) AS kafka_offset, CAST(NULL AS STRING) AS outcome`;
   const branches: SqlFragment[] = [
-    sql`SELECT 'recorded' AS kind, tenant_id, event_id AS id, CAST(NULL AS TIMESTAMP) AS valid_from, CAST(NULL AS INT64) AS seq, event_id, CAST(NULL AS TIMESTAMP) AS recorded_at
+    sql`SELECT 'recorded' AS kind, tenant_id, event_id AS id, CAST(NULL AS TIMESTAMP) AS valid_from, CAST(NULL AS INT64) AS seq, event_id, CAST(NULL AS TIMESTAMP) AS recorded_at,
+  topic, kafka_partition, kafka_offset, outcome
   FROM ${warehouse.table(RAW_EVENTS_TABLE.name)} WHERE event_id IN UNNEST(SPLIT(@event_ids, ' '))`,
   ];
   const params: Record<string, Param> = { event_ids: param.string(spaceSeparated(eventIds)), history_since: param.timestamp(historySince) };
@@ -334,8 +343,8 @@ export function writeStateQuery(
     const name = `ids_${i}`;
     const kind = `kind_${i++}`;
     branches.push(
-      sql`SELECT ${paramRef(kind)} AS kind, tenant_id, id, valid_from, seq, event_id, CAST(NULL AS TIMESTAMP) AS recorded_at FROM ${warehouse.table(currentTableName(entityType))} WHERE id IN UNNEST(SPLIT(${paramRef(name)}, ' '))`,
-      sql`SELECT 'history' AS kind, tenant_id, event_id AS id, CAST(NULL AS TIMESTAMP) AS valid_from, CAST(NULL AS INT64) AS seq, event_id, recorded_at
+      sql`SELECT ${paramRef(kind)} AS kind, tenant_id, id, valid_from, seq, event_id, CAST(NULL AS TIMESTAMP) AS recorded_at, ${noPosition} FROM ${warehouse.table(currentTableName(entityType))} WHERE id IN UNNEST(SPLIT(${paramRef(name)}, ' '))`,
+      sql`SELECT 'history' AS kind, tenant_id, event_id AS id, CAST(NULL AS TIMESTAMP) AS valid_from, CAST(NULL AS INT64) AS seq, event_id, recorded_at, ${noPosition}
   FROM ${warehouse.table(historyTableName(entityType))}
   WHERE recorded_at >= @history_since AND id IN UNNEST(SPLIT(${paramRef(name)}, ' ')) AND event_id IN UNNEST(SPLIT(@event_ids, ' '))`,
     );

@@ -52,4 +52,15 @@ describe('offset accounting', () => {
     a.committed('ev', 0, '1');
     expect(a.reconciliation()['ev/0']).toMatchObject({ consumed: 1, redelivered: 0 });
   });
+
+  it('counts an offset another process wrote but never committed once, under its recorded outcome, as redelivered', () => {
+    const a = createOffsetAccounting();
+    a.assigned({ ev: [0] });
+    // The writer found these offsets recorded from these very positions (the killed owner's write).
+    expect(a.written('ev', 0, { ...written(0, 'applied'), redelivered: true })).toBe('first');
+    expect(a.written('ev', 0, { ...written(1, 'duplicate') })).toBe('first');
+    expect(a.reconciliation()['ev/0']).toMatchObject({ consumed: 0, redelivered: 0 });
+    a.committed('ev', 0, '2');
+    expect(a.reconciliation()['ev/0']).toMatchObject({ consumed: 2, applied: 1, duplicate: 1, redelivered: 1, balanced: true });
+  });
 });

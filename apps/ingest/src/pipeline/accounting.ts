@@ -10,6 +10,12 @@ export interface WrittenMessage {
   labels: { tenant: string; entity_type: string };
   /** The dead-letter reason, for dead letters. */
   reason?: string;
+  /**
+   * The warehouse already held this offset's event, recorded from this very offset by a
+   * write whose commit never happened (another process's before a crash or a rebalance):
+   * `outcome` is the one recorded then, and the offset counts as `redelivered` too.
+   */
+  redelivered?: boolean;
 }
 
 interface PartitionState {
@@ -26,6 +32,9 @@ interface PartitionState {
  *  - a delivery of an offset this process already wrote (a batch written but not
  *    committed, fetched again after a broker outage or a rejoin) is `redelivered`, not
  *    consumed again, and keeps its first outcome (its second write finds it recorded);
+ *  - an offset another process wrote but never committed counts here, under the outcome
+ *    that process recorded (the writer reads it back from events_raw), and as
+ *    `redelivered` when its commit counts it;
  *  - an offset is counted by the one process whose commit covered it: written offsets of
  *    a partition that moved away before its commit are forgotten at the next assignment
  *    and counted by the new owner. Summed over instances and restarts, each offset is
@@ -76,6 +85,7 @@ export function createOffsetAccounting() {
         s.uncommitted.delete(offset);
         s.tally.consumed++;
         s.tally[m.outcome]++;
+        if (m.redelivered) s.tally.redelivered++;
         counted.push(m);
       }
       if (upTo > s.committed) s.committed = upTo;

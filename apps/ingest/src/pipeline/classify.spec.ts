@@ -1,5 +1,5 @@
 import { createCloudEvent, validateEvent, type DomainEvent } from '@phoenix/domain';
-import { becomesCurrent, classify, entityKey, eventKey, type CurrentVersion } from './classify';
+import { becomesCurrent, classify, deliveryOutcomes, entityKey, eventKey, type CurrentVersion, type RecordedEvent } from './classify';
 
 function ev(id: string, time: string, seq?: number, entity = 'dsk_1', tenant = 'acme'): DomainEvent {
   const result = validateEvent(
@@ -83,5 +83,49 @@ describe('classify', () => {
     const c = ev('c', '2026-01-01T00:00:00Z', 2);
     expect(classify([a, b, c], new Set(), new Map())).toEqual(['applied', 'superseded', 'applied']);
     expect(classify([c, b, a], new Set(), new Map())).toEqual(['applied', 'superseded', 'superseded']);
+  });
+});
+
+describe('deliveryOutcomes', () => {
+  const v1 = ev('e1', '2026-01-01T00:00:00Z');
+  const v2 = ev('e2', '2026-01-02T00:00:00Z');
+  const at = (offset: string, partition = 0, topic = 'ev') => ({ topic, partition, offset });
+  const recorded = (offset: string, outcome: string): RecordedEvent => ({ topic: 'ev', partition: 0, offset, outcome });
+
+  it('counts an offset an earlier write recorded (never committed) under its recorded outcome, as redelivered', () => {
+    const recordings = new Map([
+      [eventKey('acme', 'e1'), recorded('7', 'superseded')],
+      [eventKey('acme', 'e2'), recorded('8', 'applied')],
+    ]);
+    const events = [v1, v2];
+    const outcomes = classify(events, recordings, new Map([current(v2)]));
+    expect(outcomes).toEqual(['duplicate', 'duplicate']);
+    expect(deliveryOutcomes(events, [at('7'), at('8')], outcomes, recordings)).toEqual([
+      { outcome: 'superseded', redelivered: true },
+      { outcome: 'applied', redelivered: true },
+    ]);
+  });
+
+  it('keeps an event sent again at another offset, partition or topic a duplicate', () => {
+    const recordings = new Map([[eventKey('acme', 'e1'), recorded('7', 'applied')]]);
+    const events = [v1, v1, v1, v1];
+    const positions = [at('9'), at('7', 1), at('7', 0, 'other'), at('7')];
+    const outcomes = classify(events, recordings, new Map());
+    expect(deliveryOutcomes(events, positions, outcomes, recordings)).toEqual([
+      { outcome: 'duplicate', redelivered: false },
+      { outcome: 'duplicate', redelivered: false },
+      { outcome: 'duplicate', redelivered: false },
+      { outcome: 'applied', redelivered: true },
+    ]);
+  });
+
+  it('leaves new events and rows recorded without a position (an import) as classified', () => {
+    const recordings = new Map([[eventKey('acme', 'e1'), { topic: null, partition: null, offset: null, outcome: 'applied' }]]);
+    const events = [v1, v2];
+    const outcomes = classify(events, recordings, new Map());
+    expect(deliveryOutcomes(events, [at('1'), at('2')], outcomes, recordings)).toEqual([
+      { outcome: 'duplicate', redelivered: false },
+      { outcome: 'applied', redelivered: false },
+    ]);
   });
 });

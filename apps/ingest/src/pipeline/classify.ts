@@ -29,7 +29,7 @@ export const entityKey = (tenantId: string, entityType: string, entityId: string
  */
 export function classify(
   events: readonly DomainEvent[],
-  recorded: ReadonlySet<string>,
+  recorded: Pick<ReadonlySet<string>, 'has' | 'size'>,
   current: ReadonlyMap<string, CurrentVersion>,
 ): EventOutcome[] {
   const outcomes: EventOutcome[] = new Array(events.length);
@@ -89,4 +89,48 @@ export function becomesCurrent(events: readonly DomainEvent[], outcomes: readonl
     result[i] = true;
   }
   return result;
+}
+
+/** Where events_raw says an event was recorded from, and what it did then. */
+export interface RecordedEvent {
+  topic: string | null;
+  partition: number | null;
+  offset: string | null;
+  outcome: string | null;
+}
+
+/** A message's Kafka position. */
+export interface Position {
+  topic: string;
+  partition: number;
+  offset: string;
+}
+
+/**
+ * What each event counts as, given classify's outcomes: an event classify found recorded
+ * (`duplicate`) whose message is at the very position events_raw recorded it from is the
+ * same offset delivered again (an earlier write, maybe another instance's, that was never
+ * committed): it counts under the outcome recorded then, as `redelivered`. The same event
+ * id at any other position was sent again, and stays `duplicate`. Either way it writes
+ * nothing: these outcomes are for the accounting, the rows follow classify's.
+ */
+export function deliveryOutcomes(
+  events: readonly DomainEvent[],
+  positions: readonly Position[],
+  outcomes: readonly EventOutcome[],
+  recorded: ReadonlyMap<string, RecordedEvent>,
+): { outcome: EventOutcome; redelivered: boolean }[] {
+  return outcomes.map((outcome, i) => {
+    if (outcome !== 'duplicate') return { outcome, redelivered: false };
+    const event = events[i] as DomainEvent;
+    const at = recorded.get(eventKey(event.tenantId, event.id));
+    const position = positions[i] as Position;
+    const same =
+      at !== undefined &&
+      at.topic === position.topic &&
+      at.partition === position.partition &&
+      at.offset === position.offset &&
+      (at.outcome === 'applied' || at.outcome === 'superseded');
+    return same ? { outcome: at.outcome as EventOutcome, redelivered: true } : { outcome, redelivered: false };
+  });
 }

@@ -37,11 +37,15 @@ export function createGroupCommit(
         const group = queue.splice(0, take);
         const combined = group.length === 1 ? (group[0] as Waiting).batch : group.flatMap((w) => w.batch);
         try {
-          const { outcomes } = await writer.write(combined);
+          const { outcomes, redelivered } = await writer.write(combined);
           let offset = 0;
           for (const waiting of group) {
-            waiting.resolve({ outcomes: outcomes.slice(offset, offset + waiting.batch.length) });
-            offset += waiting.batch.length;
+            const end = offset + waiting.batch.length;
+            waiting.resolve({
+              outcomes: outcomes.slice(offset, end),
+              ...(redelivered ? { redelivered: redelivered.slice(offset, end) } : {}),
+            });
+            offset = end;
           }
         } catch (err) {
           for (const waiting of group) waiting.reject(err);

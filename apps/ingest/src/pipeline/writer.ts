@@ -25,7 +25,16 @@ import {
   writeStateQuery,
 } from '@phoenix/bq';
 import type { IngestMetrics } from '../metrics';
-import { becomesCurrent, classify, entityKey, eventKey, type CurrentVersion, type EventOutcome } from './classify';
+import {
+  becomesCurrent,
+  classify,
+  deliveryOutcomes,
+  entityKey,
+  eventKey,
+  type CurrentVersion,
+  type EventOutcome,
+  type RecordedEvent,
+} from './classify';
 import { chunkByBytes, DEAD_LETTER_STATEMENT_BYTES, deadLetterId } from './dead-letter';
 import type { Decoded } from './decode';
 import type { Enricher } from './enrichment';
@@ -34,6 +43,11 @@ import { beginWrite } from './write-log';
 export interface WrittenBatch {
   /** One outcome per input message, in input order. */
   outcomes: (EventOutcome | 'dead_lettered')[];
+  /**
+   * Per input message: an earlier write recorded this very offset (its commit never
+   * happened: a crash, a lost partition); its outcome is the one recorded then.
+   */
+  redelivered?: boolean[];
 }
 
 export type EventItem = Extract<Decoded, { kind: 'event' }>;
@@ -120,8 +134,8 @@ export function createWarehouseWriter(deps: {
    */
   async function readState(
     events: readonly DomainEvent[],
-  ): Promise<{ recorded: Set<string>; current: Map<string, CurrentVersion>; firstRecordedAt: Map<string, string> }> {
-    const recorded = new Set<string>();
+  ): Promise<{ recorded: Map<string, RecordedEvent>; current: Map<string, CurrentVersion>; firstRecordedAt: Map<string, string> }> {
+    const recorded = new Map<string, RecordedEvent>();
     const current = new Map<string, CurrentVersion>();
     const firstRecordedAt = new Map<string, string>();
     if (events.length === 0) return { recorded, current, firstRecordedAt };
@@ -143,7 +157,13 @@ export function createWarehouseWriter(deps: {
       ),
     );
     for (const r of rows) {
-      if (r.kind === 'recorded') recorded.add(eventKey(r.tenant_id, r.event_id));
+      if (r.kind === 'recorded')
+        recorded.set(eventKey(r.tenant_id, r.event_id), {
+          topic: r.topic,
+          partition: r.kafka_partition === null ? null : Number(r.kafka_partition),
+          offset: r.kafka_offset === null ? null : String(r.kafka_offset),
+          outcome: r.outcome,
+        });
       else if (r.kind === 'history') firstRecordedAt.set(eventKey(r.tenant_id, r.event_id), r.recorded_at as string);
       else current.set(entityKey(r.tenant_id, r.kind, r.id), { timeMs: Date.parse(r.valid_from as string), seq: r.seq, id: r.event_id });
     }
@@ -225,8 +245,20 @@ export function createWarehouseWriter(deps: {
     await attempt.done();
     await housekeeping();
 
+    const delivered = deliveryOutcomes(
+      events,
+      items.map((i) => i.message),
+      outcomes,
+      recorded,
+    );
     let next = 0;
-    return { outcomes: batch.map((d) => (d.kind === 'dead' ? 'dead_lettered' : (outcomes[next++] as EventOutcome))) };
+    const redelivered: boolean[] = [];
+    const written = batch.map((d) => {
+      const e = d.kind === 'dead' ? undefined : delivered[next++];
+      redelivered.push(e?.redelivered ?? false);
+      return e === undefined ? ('dead_lettered' as const) : e.outcome;
+    });
+    return { outcomes: written, redelivered };
   }
 
   return { write };

@@ -64,3 +64,94 @@ export function foldStream(messages: readonly Pick<GeneratedMessage, 'value'>[],
   for (const list of history.values()) list.sort();
   return { current, history, raw: [...distinct.keys()].sort(), deadLetters };
 }
+
+/** The enrichment columns of a booking or visit's current row. */
+export type ExpectedEnrichment = Record<string, string | boolean | null>;
+
+/**
+ * The enrichment every booking and visit must carry once the stream has settled, from
+ * the expected current rows alone, by the rules of docs/data-model.md (Enrichment
+ * columns), written without the pipeline's code or SQL: a reference counts when its
+ * current row exists and is not deleted; ids name only such references; `enriched` needs
+ * the place (desk or room), its floor, that floor's building, the member (organizer,
+ * host) and, when the member has a team, that team. A deleted booking has no enrichment.
+ * Returns entity type → "tenant/id" → columns.
+ */
+export function foldEnrichment(expected: ExpectedWarehouse): Map<string, Map<string, ExpectedEnrichment>> {
+  const live = (type: string, tenant: string, id: unknown): Record<string, unknown> | undefined => {
+    if (typeof id !== 'string') return undefined;
+    const row = expected.current.get(type)?.get(`${tenant}/${id}`);
+    return row && !row.deleted ? row.fields : undefined;
+  };
+  const out = new Map<string, Map<string, ExpectedEnrichment>>();
+  const places = { desk_booking: ['desk', 'desk_id', 'member_id'], room_booking: ['room', 'room_id', 'organizer_id'] } as const;
+  for (const type of ['desk_booking', 'room_booking', 'visit'] as const) {
+    const rows = new Map<string, ExpectedEnrichment>();
+    for (const [key, row] of expected.current.get(type) ?? []) {
+      const t = row.tenant_id;
+      const columns: ExpectedEnrichment =
+        type === 'visit'
+          ? { building_name: null, timezone: null, team_id: null, team_name: null, enriched: null }
+          : {
+              floor_id: null,
+              floor_name: null,
+              building_id: null,
+              building_name: null,
+              timezone: null,
+              team_id: null,
+              team_name: null,
+              enriched: null,
+            };
+      if (!row.deleted) {
+        const member = live('member', t, row.fields[type === 'visit' ? 'host_id' : places[type][2]]);
+        const team = member ? live('team', t, member['team_id']) : undefined;
+        const teamOk = member !== undefined && (member['team_id'] === null || member['team_id'] === undefined || team !== undefined);
+        columns['team_id'] = team ? (member?.['team_id'] as string) : null;
+        columns['team_name'] = team ? (team['name'] as string) : null;
+        if (type === 'visit') {
+          const building = live('building', t, row.fields['building_id']);
+          columns['building_name'] = (building?.['name'] as string | undefined) ?? null;
+          columns['timezone'] = (building?.['timezone'] as string | undefined) ?? null;
+          columns['enriched'] = building !== undefined && teamOk;
+        } else {
+          const place = live(places[type][0], t, row.fields[places[type][1]]);
+          const floor = place ? live('floor', t, place['floor_id']) : undefined;
+          const building = floor ? live('building', t, floor['building_id']) : undefined;
+          columns['floor_id'] = floor ? (place?.['floor_id'] as string) : null;
+          columns['floor_name'] = (floor?.['name'] as string | undefined) ?? null;
+          columns['building_id'] = building ? (floor?.['building_id'] as string) : null;
+          columns['building_name'] = (building?.['name'] as string | undefined) ?? null;
+          columns['timezone'] = (building?.['timezone'] as string | undefined) ?? null;
+          columns['enriched'] = place !== undefined && floor !== undefined && building !== undefined && teamOk;
+        }
+      }
+      rows.set(key, columns);
+    }
+    out.set(type, rows);
+  }
+  return out;
+}
+
+/**
+ * The outcome each message of one partition must be counted under, in offset order, by
+ * the definitions of docs/ingest.md (Accounting), from the partition's messages alone:
+ * dead-lettered when invalid, duplicate when its event id (per tenant) came at an earlier
+ * offset, applied when newer than every version of its entity that came before it,
+ * superseded otherwise. One entity's events share a key, so a partition holds them all.
+ */
+export function foldOutcomes(values: readonly string[], maxBytes?: number): ('applied' | 'duplicate' | 'superseded' | 'dead_lettered')[] {
+  const seen = new Set<string>();
+  const newest = new Map<string, DomainEvent>();
+  return values.map((value) => {
+    const result = validateEvent(value, maxBytes === undefined ? {} : { maxBytes });
+    if (!result.ok) return 'dead_lettered';
+    const e = result.event;
+    if (seen.has(`${e.tenantId}/${e.id}`)) return 'duplicate';
+    seen.add(`${e.tenantId}/${e.id}`);
+    const key = `${e.entityType}|${e.tenantId}/${e.entityId}`;
+    const before = newest.get(key);
+    if (before && !later(e, before)) return 'superseded';
+    newest.set(key, e);
+    return 'applied';
+  });
+}
