@@ -110,6 +110,11 @@ export function createCommands(deps: { writer: Writer; store: WriteStore; wareho
     return typeof building?.['timezone'] === 'string' ? building['timezone'] : 'UTC';
   }
 
+  /**
+   * An active booking in the way, by the current state as the warehouse shows it, each
+   * candidate re-read through `current` so one this service has just cancelled (the ingest
+   * may not have recorded that yet) no longer counts.
+   */
   async function activeBookings(
     db: StateReader,
     auth: RequestContext,
@@ -124,10 +129,15 @@ export function createCommands(deps: { writer: Writer; store: WriteStore; wareho
         where: [...where, { column: 'status', op: 'in', values: ACTIVE_BOOKING_STATUSES }],
         orderBy: { column: 'start_time', direction: 'ASC' },
         after: null,
-        limit: 2,
+        limit: 20,
       }),
     );
-    return rows.find((r) => r.id !== except)?.id ?? null;
+    for (const row of rows) {
+      if (row.id === except) continue;
+      const state = await current(db, auth, entityType, row.id);
+      if (state && (ACTIVE_BOOKING_STATUSES as readonly unknown[]).includes(state['status'])) return row.id;
+    }
+    return null;
   }
 
   /** Runs one command: idempotency, lock, decision, claim, append, receipt, optional wait. */

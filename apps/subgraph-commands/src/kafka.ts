@@ -46,7 +46,14 @@ export interface EventLog {
   disconnect(): Promise<void>;
 }
 
-export function createEventLog(deps: { config: KafkaConnectionConfig; topic: string; timeoutMs: number; logger: Logger }): EventLog {
+export function createEventLog(deps: {
+  config: KafkaConnectionConfig;
+  topic: string;
+  timeoutMs: number;
+  logger: Logger;
+  /** Opens broker connections (tests route them through a proxy they can cut); kafkajs's own by default. */
+  socketFactory?: KafkaConfig['socketFactory'];
+}): EventLog {
   const { config, topic, timeoutMs, logger } = deps;
   const kafkaConfig: KafkaConfig = {
     clientId: config.clientId,
@@ -57,6 +64,7 @@ export function createEventLog(deps: { config: KafkaConnectionConfig; topic: str
     // Retries stay inside the write's bound; the caller's retry (same ids) is the outer loop.
     retry: { retries: 3, initialRetryTime: 100, maxRetryTime: Math.max(200, Math.floor(timeoutMs / 4)) },
     logLevel: KafkaLogLevel.WARN,
+    ...(deps.socketFactory ? { socketFactory: deps.socketFactory } : {}),
     logCreator: () => (entry) => {
       const { message, ...extra } = entry.log;
       logger.warn({ component: 'kafkajs', ...extra }, message);
