@@ -1,4 +1,4 @@
-import { GraphQLScalarType, GraphQLError } from 'graphql';
+import { GraphQLScalarType, valueFromASTUntyped } from 'graphql';
 import type { SubgraphContext, SubgraphResolvers } from '@phoenix/subgraph';
 import type { Commands, CommandOptions } from './commands';
 import { WriteError } from './errors';
@@ -9,9 +9,7 @@ const JSONScalar = new GraphQLScalarType({
   name: 'JSON',
   serialize: (v) => v,
   parseValue: (v) => v,
-  parseLiteral: () => {
-    throw new GraphQLError('JSON values must be passed as variables', { extensions: { code: 'BAD_USER_INPUT' } });
-  },
+  parseLiteral: (ast, variables) => valueFromASTUntyped(ast, variables),
 });
 
 interface KeyArgs {
