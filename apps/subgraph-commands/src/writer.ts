@@ -94,12 +94,15 @@ export function createWriter(deps: {
     return { envelope };
   };
 
-  const recordOf = (envelope: Record<string, unknown>, text: string, traceparent?: string | null): LogRecord => ({
-    // The key every producer uses: one entity's events share a partition.
-    key: `${String(envelope['tenantid'])}/${String(envelope['entityid'])}`,
-    value: text,
-    headers: traceparent ? { traceparent } : {},
-  });
+  const recordOf = (auth: RequestContext, envelope: Record<string, unknown>, text: string, traceparent?: string | null): LogRecord => {
+    const trace = traceparent && TRACEPARENT.test(traceparent) ? traceparent : traceparentOf(auth.requestId);
+    return {
+      // The key every producer uses: one entity's events share a partition.
+      key: `${String(envelope['tenantid'])}/${String(envelope['entityid'])}`,
+      value: text,
+      headers: trace ? { traceparent: trace } : {},
+    };
+  };
 
   const appendOrUnavailable = async (records: LogRecord[]): Promise<LogPosition[]> => {
     try {
@@ -156,7 +159,7 @@ export function createWriter(deps: {
           }
           accepted.push({ index, envelope: prepared.envelope, text, entityType: result.event.entityType, entityId: result.event.entityId });
         });
-        const positions = await appendOrUnavailable(accepted.map((a) => recordOf(a.envelope, a.text, options.traceparent)));
+        const positions = await appendOrUnavailable(accepted.map((a) => recordOf(auth, a.envelope, a.text, options.traceparent)));
         accepted.forEach((a, i) => {
           const position = positions[i] as LogPosition;
           const eventId = String(a.envelope['id']);
@@ -235,7 +238,7 @@ export function createWriter(deps: {
       const text = JSON.stringify(prepared.envelope);
       const result = validateEvent(text);
       if (!result.ok) throw new WriteError('BAD_USER_INPUT', 'the resulting event is not valid', { problems: result.problems });
-      const [position] = await appendOrUnavailable([recordOf(prepared.envelope, text, traceparent)]);
+      const [position] = await appendOrUnavailable([recordOf(auth, prepared.envelope, text, traceparent)]);
       return {
         ...(position as LogPosition),
         eventId: result.event.id,
@@ -282,6 +285,19 @@ function markReplayed<T>(answer: T): T {
   };
   visit(answer);
   return answer;
+}
+
+const TRACEPARENT = /^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
+
+/**
+ * A W3C traceparent whose trace id is the request id, when the request id is a UUID (the
+ * gateway's): the ingest keeps the trace id in events_raw, so eventTrace.traceId names the
+ * API request that wrote the event.
+ */
+export function traceparentOf(requestId: string): string | null {
+  const hex = requestId.replace(/-/g, '').toLowerCase();
+  if (!/^[0-9a-f]{32}$/.test(hex) || /^0+$/.test(hex)) return null;
+  return `00-${hex}-${randomUUID().replace(/-/g, '').slice(0, 16)}-01`;
 }
 
 function sleep(ms: number): Promise<void> {

@@ -68,7 +68,13 @@ describe('subgraph-commands: commands and events → Kafka → ingest → curren
   };
 
   it('books a desk, waits until the ingest recorded it, reads it back, checks it in; the event says who wrote it', async () => {
-    const booked = await gql<{ bookDesk: Receipt }>(a, BOOK_DESK, { input: { deskId: 'd1', memberId: 'm1', ...slot(5) }, wait: true });
+    const requestId = randomUUID();
+    const booked = await gql<{ bookDesk: Receipt }>(
+      a,
+      BOOK_DESK,
+      { input: { deskId: 'd1', memberId: 'm1', ...slot(5) }, wait: true },
+      { ...ACME_ALL, requestId },
+    );
     expect(booked.errors).toBeUndefined();
     const receipt = booked.data!.bookDesk;
     expect(receipt).toMatchObject({ topic: topics.events, replayed: false, recorded: true });
@@ -79,13 +85,15 @@ describe('subgraph-commands: commands and events → Kafka → ingest → curren
     const [trace] = await recordedEvents(warehouse, 'acme', [receipt.eventId]);
     expect(trace).toMatchObject({ source: '/phoenix/commands', topic: topics.events, kafka_partition: receipt.partition });
     expect(String(trace!.kafka_offset)).toBe(receipt.offset);
+    // The request id is the event's trace id (eventTrace.traceId), and travels in the envelope.
+    expect((trace as unknown as { trace_id: string }).trace_id).toBe(requestId.replace(/-/g, ''));
     const [who] = await warehouse.query<{ consumer: string; request: string }>({
       sql: sql`SELECT JSON_VALUE(payload, '$.consumerid') AS consumer, JSON_VALUE(payload, '$.requestid') AS request
 FROM ${warehouse.table('events_raw')} WHERE tenant_id = @tenant AND event_id = @id`,
       params: { tenant: param.string('acme'), id: param.string(receipt.eventId) },
     });
     expect(who?.consumer).toBe('app-1');
-    expect(who?.request).toMatch(/^[0-9a-f-]{36}$/);
+    expect(who?.request).toBe(requestId);
 
     const checkIn = await gql<{ checkInDeskBooking: Receipt }>(
       b,
