@@ -237,11 +237,14 @@ export function createCommands(deps: { writer: Writer; store: WriteStore; wareho
     bookDesk: (auth: RequestContext, db: StateReader, input: DeskBookingInput, options: CommandOptions) => {
       const id = newId('dbk-', auth, input.bookingId, options.idempotencyKey, 'bookDesk');
       return run(auth, db, 'bookDesk', 'desk_booking', id, input, options, async () => {
-        const desk = await mustExist(db, auth, 'desk', input.deskId, 'desk');
+        // Independent reads in parallel: each is a warehouse round trip.
+        const [desk, member, existing] = await Promise.all([
+          mustExist(db, auth, 'desk', input.deskId, 'desk'),
+          mustExist(db, auth, 'member', input.memberId, 'member'),
+          current(db, auth, 'desk_booking', id),
+        ]);
         if (desk['bookable'] !== true) throw new WriteError('NOT_BOOKABLE', `desk ${input.deskId} is not bookable`);
-        const member = await mustExist(db, auth, 'member', input.memberId, 'member');
         if (member['active'] === false) throw new WriteError('NOT_BOOKABLE', `member ${input.memberId} is not active`);
-        const existing = await current(db, auth, 'desk_booking', id);
         if (existing) throw new WriteError('CONFLICT', `desk booking ${id} already exists`, { conflictsWith: id });
         const timeZone = await timeZoneOfFloor(db, auth, desk['floorId']);
         const slot = checkSlot({ ...input, timeZone, nowMs: Date.now(), pastToleranceMs: config.pastToleranceMs, sameDay: true });
@@ -290,14 +293,16 @@ export function createCommands(deps: { writer: Writer; store: WriteStore; wareho
     bookRoom: (auth: RequestContext, db: StateReader, input: RoomBookingInput, options: CommandOptions) => {
       const id = newId('rbk-', auth, input.bookingId, options.idempotencyKey, 'bookRoom');
       return run(auth, db, 'bookRoom', 'room_booking', id, input, options, async () => {
-        const room = await mustExist(db, auth, 'room', input.roomId, 'room');
+        const [room, organizer, existing] = await Promise.all([
+          mustExist(db, auth, 'room', input.roomId, 'room'),
+          mustExist(db, auth, 'member', input.organizerId, 'member'),
+          current(db, auth, 'room_booking', id),
+        ]);
         if (room['bookable'] !== true) throw new WriteError('NOT_BOOKABLE', `room ${input.roomId} is not bookable`);
         if (typeof room['capacity'] === 'number' && input.attendeeCount > room['capacity']) {
           throw new WriteError('NOT_BOOKABLE', `room ${input.roomId} seats ${room['capacity']}, not ${input.attendeeCount}`);
         }
-        const organizer = await mustExist(db, auth, 'member', input.organizerId, 'member');
         if (organizer['active'] === false) throw new WriteError('NOT_BOOKABLE', `member ${input.organizerId} is not active`);
-        const existing = await current(db, auth, 'room_booking', id);
         if (existing) throw new WriteError('CONFLICT', `room booking ${id} already exists`, { conflictsWith: id });
         const timeZone = await timeZoneOfFloor(db, auth, room['floorId']);
         const slot = checkSlot({ ...input, timeZone, nowMs: Date.now(), pastToleranceMs: config.pastToleranceMs, sameDay: false });
