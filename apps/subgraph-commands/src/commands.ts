@@ -90,10 +90,11 @@ export function createCommands(deps: { writer: Writer; store: WriteStore; wareho
       currentByIdsQuery(warehouse, entityType, { tenantId: auth.tenantId, ids: [id] }),
     );
     const stored = await store.lastState(`${auth.tenantId}:${entityType}:${id}`);
-    const commanded = stored ? (JSON.parse(stored) as { timeMs: number; state: Record<string, unknown> }) : null;
+    const commanded = stored ? (JSON.parse(stored) as { timeMs: number; eventId: string; state: Record<string, unknown> }) : null;
     // The newer of what the warehouse shows and what this service last commanded (the ingest may lag).
-    if (commanded && (!row || Date.parse(String(row['valid_from'])) <= commanded.timeMs)) return commanded.state;
-    return row ? { ...stateOfRow(entityType, row), __seq: row['seq'] ?? null } : null;
+    if (commanded && (!row || Date.parse(String(row['valid_from'])) <= commanded.timeMs))
+      return { ...commanded.state, __eventId: commanded.eventId };
+    return row ? { ...stateOfRow(entityType, row), __seq: row['seq'] ?? null, __eventId: row['event_id'] } : null;
   }
 
   async function mustExist(db: StateReader, auth: RequestContext, entityType: EntityType, id: string, what: string) {
@@ -149,9 +150,12 @@ export function createCommands(deps: { writer: Writer; store: WriteStore; wareho
     entityId: string,
     request: unknown,
     options: CommandOptions,
-    decide: () => Promise<Decision>,
+    decide: (eventId: string) => Promise<Decision>,
   ): Promise<Receipt> {
     const receipt = await writer.once(auth, name, options.idempotencyKey, request, async () => {
+      const eventId = options.idempotencyKey
+        ? keyedId('cmd-', auth.tenantId, auth.consumerId, options.idempotencyKey, name)
+        : `cmd-${randomUUID()}`;
       const entity = `${auth.tenantId}:${entityType}:${entityId}`;
       const token = randomUUID();
       if (!(await store.lock(entity, token, LOCK_MS))) {
@@ -160,7 +164,7 @@ export function createCommands(deps: { writer: Writer; store: WriteStore; wareho
         });
       }
       try {
-        const decision = await decide();
+        const decision = await decide(eventId);
         if (decision.claim) {
           const { resource, start, end, check } = decision.claim;
           const holder = await store.claim(`${auth.tenantId}:${resource}`, entityId, start, end, config.claimTtlSeconds);
@@ -178,10 +182,7 @@ export function createCommands(deps: { writer: Writer; store: WriteStore; wareho
           }
         }
         const timeMs = Date.now();
-        const { __seq: seq, ...data } = decision.data;
-        const eventId = options.idempotencyKey
-          ? keyedId('cmd-', auth.tenantId, auth.consumerId, options.idempotencyKey, name)
-          : `cmd-${randomUUID()}`;
+        const { __seq: seq, __eventId: _previous, ...data } = decision.data;
         const envelope = createCloudEvent({
           id: eventId,
           tenantId: auth.tenantId,
@@ -236,7 +237,9 @@ export function createCommands(deps: { writer: Writer; store: WriteStore; wareho
   return {
     bookDesk: (auth: RequestContext, db: StateReader, input: DeskBookingInput, options: CommandOptions) => {
       const id = newId('dbk-', auth, input.bookingId, options.idempotencyKey, 'bookDesk');
-      return run(auth, db, 'bookDesk', 'desk_booking', id, input, options, async () => {
+      // A retry of a keyed booking whose first attempt reached Kafka but not its stored answer
+      // (a crash) finds its own event: it produces the same event id again, recorded once.
+      return run(auth, db, 'bookDesk', 'desk_booking', id, input, options, async (eventId) => {
         // Independent reads in parallel: each is a warehouse round trip.
         const [desk, member, existing] = await Promise.all([
           mustExist(db, auth, 'desk', input.deskId, 'desk'),
@@ -245,7 +248,8 @@ export function createCommands(deps: { writer: Writer; store: WriteStore; wareho
         ]);
         if (desk['bookable'] !== true) throw new WriteError('NOT_BOOKABLE', `desk ${input.deskId} is not bookable`);
         if (member['active'] === false) throw new WriteError('NOT_BOOKABLE', `member ${input.memberId} is not active`);
-        if (existing) throw new WriteError('CONFLICT', `desk booking ${id} already exists`, { conflictsWith: id });
+        if (existing && existing['__eventId'] !== eventId)
+          throw new WriteError('CONFLICT', `desk booking ${id} already exists`, { conflictsWith: id });
         const timeZone = await timeZoneOfFloor(db, auth, desk['floorId']);
         const slot = checkSlot({ ...input, timeZone, nowMs: Date.now(), pastToleranceMs: config.pastToleranceMs, sameDay: true });
         return {
@@ -292,7 +296,7 @@ export function createCommands(deps: { writer: Writer; store: WriteStore; wareho
 
     bookRoom: (auth: RequestContext, db: StateReader, input: RoomBookingInput, options: CommandOptions) => {
       const id = newId('rbk-', auth, input.bookingId, options.idempotencyKey, 'bookRoom');
-      return run(auth, db, 'bookRoom', 'room_booking', id, input, options, async () => {
+      return run(auth, db, 'bookRoom', 'room_booking', id, input, options, async (eventId) => {
         const [room, organizer, existing] = await Promise.all([
           mustExist(db, auth, 'room', input.roomId, 'room'),
           mustExist(db, auth, 'member', input.organizerId, 'member'),
@@ -303,7 +307,8 @@ export function createCommands(deps: { writer: Writer; store: WriteStore; wareho
           throw new WriteError('NOT_BOOKABLE', `room ${input.roomId} seats ${room['capacity']}, not ${input.attendeeCount}`);
         }
         if (organizer['active'] === false) throw new WriteError('NOT_BOOKABLE', `member ${input.organizerId} is not active`);
-        if (existing) throw new WriteError('CONFLICT', `room booking ${id} already exists`, { conflictsWith: id });
+        if (existing && existing['__eventId'] !== eventId)
+          throw new WriteError('CONFLICT', `room booking ${id} already exists`, { conflictsWith: id });
         const timeZone = await timeZoneOfFloor(db, auth, room['floorId']);
         const slot = checkSlot({ ...input, timeZone, nowMs: Date.now(), pastToleranceMs: config.pastToleranceMs, sameDay: false });
         return {
@@ -352,11 +357,13 @@ export function createCommands(deps: { writer: Writer; store: WriteStore; wareho
 
     registerVisit: (auth: RequestContext, db: StateReader, input: VisitInput, options: CommandOptions) => {
       const id = newId('vis-', auth, input.visitId, options.idempotencyKey, 'registerVisit');
-      return run(auth, db, 'registerVisit', 'visit', id, input, options, async () => {
+      return run(auth, db, 'registerVisit', 'visit', id, input, options, async (eventId) => {
         const host = await mustExist(db, auth, 'member', input.hostId, 'member');
         if (host['active'] === false) throw new WriteError('NOT_BOOKABLE', `member ${input.hostId} is not active`);
         await mustExist(db, auth, 'building', input.buildingId, 'building');
-        if (await current(db, auth, 'visit', id)) throw new WriteError('CONFLICT', `visit ${id} already exists`, { conflictsWith: id });
+        const existing = await current(db, auth, 'visit', id);
+        if (existing && existing['__eventId'] !== eventId)
+          throw new WriteError('CONFLICT', `visit ${id} already exists`, { conflictsWith: id });
         const expectedMs = Date.parse(input.expectedAt);
         if (Number.isNaN(expectedMs)) throw new WriteError('INVALID_SLOT', 'expectedAt must be an RFC 3339 timestamp');
         if (expectedMs < Date.now() - config.pastToleranceMs) throw new WriteError('INVALID_SLOT', 'expectedAt is in the past');

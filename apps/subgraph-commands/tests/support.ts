@@ -125,6 +125,8 @@ export function commandsProcess(warehouse: Warehouse, topic: string, prefix: str
       REDIS_URL,
       REDIS_PREFIX: prefix,
       MAX_BATCH_EVENTS: '50',
+      // The shared 2-core machine can hold the ingest back well beyond the default 10 s wait.
+      MAX_WAIT_MS: '60000',
       ...extra,
     },
     /"msg":"subgraph-commands listening/,

@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
 import { param, sql, type Warehouse } from '@phoenix/bq';
 import { dropTestDataset } from '@phoenix/bq/testing';
 import type { ServiceProcess } from '@phoenix/service/testing';
@@ -16,6 +17,7 @@ import {
   postEvents,
   RECEIPT,
   recordedEvents,
+  REDIS_URL,
   recordsIn,
   seedWorld,
   slot,
@@ -36,13 +38,13 @@ describe('subgraph-commands: commands and events → Kafka → ingest → curren
   const processes: ServiceProcess[] = [];
   let a = '';
   let b = '';
+  const prefix = `it:writes:${id}:`;
 
   beforeAll(async () => {
     warehouse = await newWarehouse('it_writes');
     await seedWorld(warehouse, daytimeZone());
     topics = await createTopics(kafka, id);
     const ingest = ingestProcess(warehouse, topics, id);
-    const prefix = `it:writes:${id}:`;
     const replicaA = commandsProcess(warehouse, topics.events, prefix);
     const replicaB = commandsProcess(warehouse, topics.events, prefix);
     processes.push(ingest, replicaA, replicaB);
@@ -159,6 +161,32 @@ FROM ${warehouse.table('events_raw')} WHERE tenant_id = @tenant AND event_id = @
     );
     expect(otherConsumer.errors).toBeUndefined();
     expect(otherConsumer.data!.bookDesk.eventId).not.toBe(original.eventId);
+  });
+
+  it('makes a keyed booking retried after its answer was lost (a crash after Kafka acknowledged) the same event, recorded once', async () => {
+    const key = `crash-${randomUUID()}`;
+    const input = { deskId: 'd2', memberId: 'm1', ...slot(20) };
+    const first = await gql<{ bookDesk: Receipt }>(a, BOOK_DESK, { input, key, wait: true });
+    expect(first.data!.bookDesk.recorded).toBe(true);
+    // The crash: neither the stored answer nor the commanded state survived.
+    const redis = new Redis(REDIS_URL);
+    for (const pattern of [`${prefix}idem:*`, `${prefix}state:*`]) {
+      const keys = await redis.keys(pattern);
+      if (keys.length > 0) await redis.del(...keys);
+    }
+    redis.disconnect();
+    const before = await recordsIn(kafka, topics.events);
+    const retry = await gql<{ bookDesk: Receipt }>(b, BOOK_DESK, { input, key, wait: true });
+    expect(retry.errors).toBeUndefined();
+    expect(retry.data!.bookDesk).toMatchObject({
+      eventId: first.data!.bookDesk.eventId,
+      entityId: first.data!.bookDesk.entityId,
+      replayed: false,
+    });
+    expect(await recordsIn(kafka, topics.events)).toBe(before + 1);
+    const rows = await recordedEvents(warehouse, 'acme', [first.data!.bookDesk.eventId]);
+    expect(rows).toHaveLength(1);
+    expect(String(rows[0]!.kafka_offset)).toBe(first.data!.bookDesk.offset);
   });
 
   it('lets exactly one of two replicas book one desk for one day at the same moment; the loser gets CONFLICT', async () => {
@@ -311,10 +339,10 @@ WHERE tenant_id = @tenant AND desk_id IN UNNEST(@desks) AND NOT deleted AND stat
   it('CloudEvents over HTTP: structured, binary and batch modes with per-event results', async () => {
     const structured = await postEvents(a, JSON.stringify(envelope(300, { consumerid: 'forged' })), {
       'content-type': 'application/cloudevents+json',
-      prefer: 'wait=10',
+      prefer: 'wait=60',
     });
     expect(structured.status).toBe(202);
-    expect(structured.headers.get('preference-applied')).toBe('wait=10');
+    expect(structured.headers.get('preference-applied')).toBe('wait=60');
     const s = (await structured.json()) as { mode: string; results: { status: string; receipt: Receipt }[] };
     expect(s.mode).toBe('structured');
     expect(s.results[0]).toMatchObject({ status: 'accepted', receipt: { eventId: `ext-${id}-300`, recorded: true } });
