@@ -181,3 +181,9 @@ export function slot(inMinutes: number, minutes = 60) {
   const start = new Date(Math.ceil((Date.now() + inMinutes * 60_000) / 1000) * 1000);
   return { startTime: start.toISOString(), endTime: new Date(start.getTime() + minutes * 60_000).toISOString() };
 }
+
+/** The value, or a failed test naming what was missing (instead of a non-null assertion). */
+export function must<T>(value: T | null | undefined, what = 'a value'): T {
+  if (value === null || value === undefined) throw new Error(`expected ${what}`);
+  return value;
+}

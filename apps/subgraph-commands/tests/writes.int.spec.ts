@@ -22,6 +22,7 @@ import {
   seedWorld,
   slot,
   testKafka,
+  must,
 } from './support';
 
 jest.setTimeout(180_000);
@@ -78,7 +79,7 @@ describe('subgraph-commands: commands and events → Kafka → ingest → curren
       { ...ACME_ALL, requestId },
     );
     expect(booked.errors).toBeUndefined();
-    const receipt = booked.data!.bookDesk;
+    const receipt = must(booked.data?.bookDesk, 'a receipt');
     expect(receipt).toMatchObject({ topic: topics.events, replayed: false, recorded: true });
     expect(receipt.eventId).toMatch(/^cmd-/);
     const row = await currentRow(warehouse, 'acme', 'desk_booking', receipt.entityId);
@@ -86,7 +87,7 @@ describe('subgraph-commands: commands and events → Kafka → ingest → curren
 
     const [trace] = await recordedEvents(warehouse, 'acme', [receipt.eventId]);
     expect(trace).toMatchObject({ source: '/phoenix/commands', topic: topics.events, kafka_partition: receipt.partition });
-    expect(String(trace!.kafka_offset)).toBe(receipt.offset);
+    expect(String(trace?.kafka_offset)).toBe(receipt.offset);
     // The request id is the event's trace id (eventTrace.traceId), and travels in the envelope.
     expect((trace as unknown as { trace_id: string }).trace_id).toBe(requestId.replace(/-/g, ''));
     const [who] = await warehouse.query<{ consumer: string; request: string }>({
@@ -103,7 +104,7 @@ FROM ${warehouse.table('events_raw')} WHERE tenant_id = @tenant AND event_id = @
       { id: receipt.entityId },
     );
     expect(checkIn.errors).toBeUndefined();
-    expect(checkIn.data!.checkInDeskBooking.recorded).toBe(true);
+    expect(checkIn.data?.checkInDeskBooking.recorded).toBe(true);
     expect(await currentRow(warehouse, 'acme', 'desk_booking', receipt.entityId)).toMatchObject({ status: 'checked_in' });
 
     // Only a booked booking can be cancelled or checked in; the replica that did not check it in knows too.
@@ -144,9 +145,12 @@ FROM ${warehouse.table('events_raw')} WHERE tenant_id = @tenant AND event_id = @
     const receipts = answers.filter((x): x is Receipt => typeof x === 'object');
     expect(receipts.length).toBeGreaterThanOrEqual(1);
     for (const other of answers.filter((x) => typeof x !== 'object')) expect(other).toBe('IDEMPOTENCY_IN_PROGRESS');
-    const original = receipts.find((r) => !r.replayed)!;
+    const original = must(
+      receipts.find((r) => !r.replayed),
+      'the original receipt',
+    );
     const retry = await gql<{ bookDesk: Receipt }>(b, BOOK_DESK, { input, key });
-    expect(retry.data!.bookDesk).toEqual({ ...original, replayed: true, recorded: null });
+    expect(retry.data?.bookDesk).toEqual({ ...original, replayed: true, recorded: null });
     expect(await recordsIn(kafka, topics.events)).toBe(before + 1);
 
     // The same key for another request is refused, not silently answered with the first receipt.
@@ -160,14 +164,14 @@ FROM ${warehouse.table('events_raw')} WHERE tenant_id = @tenant AND event_id = @
       { ...ACME_ALL, consumerId: 'app-2' },
     );
     expect(otherConsumer.errors).toBeUndefined();
-    expect(otherConsumer.data!.bookDesk.eventId).not.toBe(original.eventId);
+    expect(otherConsumer.data?.bookDesk.eventId).not.toBe(original.eventId);
   });
 
   it('makes a keyed booking retried after its answer was lost (a crash after Kafka acknowledged) the same event, recorded once', async () => {
     const key = `crash-${randomUUID()}`;
     const input = { deskId: 'd2', memberId: 'm1', ...slot(20) };
     const first = await gql<{ bookDesk: Receipt }>(a, BOOK_DESK, { input, key, wait: true });
-    expect(first.data!.bookDesk.recorded).toBe(true);
+    expect(first.data?.bookDesk.recorded).toBe(true);
     // The crash: neither the stored answer nor the commanded state survived.
     const redis = new Redis(REDIS_URL);
     for (const pattern of [`${prefix}idem:*`, `${prefix}state:*`]) {
@@ -178,15 +182,15 @@ FROM ${warehouse.table('events_raw')} WHERE tenant_id = @tenant AND event_id = @
     const before = await recordsIn(kafka, topics.events);
     const retry = await gql<{ bookDesk: Receipt }>(b, BOOK_DESK, { input, key, wait: true });
     expect(retry.errors).toBeUndefined();
-    expect(retry.data!.bookDesk).toMatchObject({
-      eventId: first.data!.bookDesk.eventId,
-      entityId: first.data!.bookDesk.entityId,
+    expect(retry.data?.bookDesk).toMatchObject({
+      eventId: first.data?.bookDesk.eventId,
+      entityId: first.data?.bookDesk.entityId,
       replayed: false,
     });
     expect(await recordsIn(kafka, topics.events)).toBe(before + 1);
-    const rows = await recordedEvents(warehouse, 'acme', [first.data!.bookDesk.eventId]);
+    const rows = await recordedEvents(warehouse, 'acme', [must(first.data?.bookDesk.eventId)]);
     expect(rows).toHaveLength(1);
-    expect(String(rows[0]!.kafka_offset)).toBe(first.data!.bookDesk.offset);
+    expect(String(rows[0]?.kafka_offset)).toBe(first.data?.bookDesk.offset);
   });
 
   it('lets exactly one of two replicas book one desk for one day at the same moment; the loser gets CONFLICT', async () => {
@@ -199,7 +203,7 @@ FROM ${warehouse.table('events_raw')} WHERE tenant_id = @tenant AND event_id = @
       const losers = [x, y].filter((r) => r.errors);
       expect(winners).toHaveLength(1);
       expect(losers.map((r) => r.errors?.[0]?.extensions?.['code'])).toEqual(['CONFLICT']);
-      expect(losers[0]!.errors?.[0]?.extensions?.['conflictsWith']).toBe(winners[0]!.data!.bookDesk.entityId);
+      expect(losers[0]?.errors?.[0]?.extensions?.['conflictsWith']).toBe(winners[0]?.data?.bookDesk.entityId);
     }
     // Rooms: overlapping slots conflict, adjacent ones do not.
     const ROOM = `mutation($input: BookRoomInput!) { bookRoom(input: $input) { ${RECEIPT} } }`;
@@ -230,7 +234,7 @@ WHERE tenant_id = @tenant AND desk_id IN UNNEST(@desks) AND NOT deleted AND stat
 
   it('frees a cancelled booking’s desk for another booking', async () => {
     const first = await gql<{ bookDesk: Receipt }>(a, BOOK_DESK, { input: { deskId: 'd8', memberId: 'm1', ...slot(5) } });
-    const cancelled = await gql(b, `mutation($id: ID!) { cancelDeskBooking(id: $id) { eventId } }`, { id: first.data!.bookDesk.entityId });
+    const cancelled = await gql(b, `mutation($id: ID!) { cancelDeskBooking(id: $id) { eventId } }`, { id: first.data?.bookDesk.entityId });
     expect(cancelled.errors).toBeUndefined();
     const again = await gql(a, BOOK_DESK, { input: { deskId: 'd8', memberId: 'm2', ...slot(5) } });
     expect(again.errors).toBeUndefined();
@@ -243,7 +247,7 @@ WHERE tenant_id = @tenant AND desk_id IN UNNEST(@desks) AND NOT deleted AND stat
       { input: { hostId: 'm1', buildingId: 'b1', visitorName: 'Vera', expectedAt: slot(5).startTime } },
     );
     expect(registered.errors).toBeUndefined();
-    const visitId = registered.data!.registerVisit.entityId;
+    const visitId = must(registered.data?.registerVisit.entityId);
     const signOutEarly = await gql(b, `mutation($id: ID!) { signOutVisitor(id: $id) { eventId } }`, { id: visitId });
     expect(signOutEarly.errors?.[0]?.extensions?.['code']).toBe('INVALID_TRANSITION');
     const signIn = await gql(b, `mutation($id: ID!) { signInVisitor(id: $id) { eventId } }`, { id: visitId });
@@ -255,11 +259,11 @@ WHERE tenant_id = @tenant AND desk_id IN UNNEST(@desks) AND NOT deleted AND stat
         id: visitId,
       },
     );
-    expect(signOut.data!.signOutVisitor.recorded).toBe(true);
+    expect(signOut.data?.signOutVisitor.recorded).toBe(true);
     const row = await currentRow(warehouse, 'acme', 'visit', visitId);
     expect(row).toMatchObject({ status: 'completed', visitor_name: 'Vera' });
-    expect(row!['arrived_at']).not.toBeNull();
-    expect(row!['departed_at']).not.toBeNull();
+    expect(row?.['arrived_at']).not.toBeNull();
+    expect(row?.['departed_at']).not.toBeNull();
   });
 
   const envelope = (n: number, extra: Record<string, unknown> = {}) => ({
@@ -299,7 +303,7 @@ WHERE tenant_id = @tenant AND desk_id IN UNNEST(@desks) AND NOT deleted AND stat
     ];
     const res = await gql<Publish>(a, PUBLISH, { events, wait: true });
     expect(res.errors).toBeUndefined();
-    const out = res.data!.publishEvents;
+    const out = must(res.data?.publishEvents);
     expect([out.accepted, out.refused]).toEqual([2, 3]);
     expect(out.results.map((r) => [r.index, r.status, r.problems.map((p) => `${p.code} ${p.path}`)])).toEqual([
       [0, 'ACCEPTED', []],
@@ -308,7 +312,7 @@ WHERE tenant_id = @tenant AND desk_id IN UNNEST(@desks) AND NOT deleted AND stat
       [3, 'REFUSED', ['UNKNOWN_EVENT_TYPE /type']],
       [4, 'ACCEPTED', []],
     ]);
-    expect(out.results[0]!.receipt!.recorded).toBe(true);
+    expect(out.results[0]?.receipt?.recorded).toBe(true);
     expect(await currentRow(warehouse, 'acme', 'team', 'team-1')).toMatchObject({ name: 'Team 1' });
     expect(await currentRow(warehouse, 'globex', 'team', 'team-3')).toBeNull();
   });
@@ -318,7 +322,7 @@ WHERE tenant_id = @tenant AND desk_id IN UNNEST(@desks) AND NOT deleted AND stat
     const tooMany = await gql(a, PUBLISH, { events: many });
     expect(tooMany.errors?.[0]?.extensions?.['code']).toBe('BATCH_TOO_LARGE');
     const fifty = await gql<Publish>(a, PUBLISH, { events: many.slice(0, 50) });
-    expect(fifty.data!.publishEvents.accepted).toBe(50);
+    expect(fifty.data?.publishEvents.accepted).toBe(50);
     // Splitting the same 51 across the CloudEvents route does not sidestep the bound.
     const viaHttp = await postEvents(b, JSON.stringify(many), { 'content-type': 'application/cloudevents-batch+json' });
     expect(viaHttp.status).toBe(413);
@@ -329,10 +333,10 @@ WHERE tenant_id = @tenant AND desk_id IN UNNEST(@desks) AND NOT deleted AND stat
     const pair = [envelope(200), envelope(201)];
     const once = await gql<Publish>(a, PUBLISH, { events: pair, key });
     const twice = await gql<Publish>(b, PUBLISH, { events: pair, key });
-    expect(twice.data!.publishEvents.results.map((r) => r.receipt!.offset)).toEqual(
-      once.data!.publishEvents.results.map((r) => r.receipt!.offset),
+    expect(twice.data?.publishEvents.results.map((r) => r.receipt?.offset)).toEqual(
+      once.data?.publishEvents.results.map((r) => r.receipt?.offset),
     );
-    expect(twice.data!.publishEvents.results.every((r) => r.receipt!.replayed)).toBe(true);
+    expect(twice.data?.publishEvents.results.every((r) => r.receipt?.replayed)).toBe(true);
     expect(await recordsIn(kafka, topics.events)).toBe(before + 2);
   });
 
@@ -410,7 +414,7 @@ WHERE tenant_id = @tenant AND desk_id IN UNNEST(@desks) AND NOT deleted AND stat
     const e305 = JSON.stringify(envelope(305));
     const firstKeyed = (await (await postEvents(a, e305, keyed)).json()) as { results: { receipt: Receipt }[] };
     const secondKeyed = (await (await postEvents(b, e305, keyed)).json()) as { results: { receipt: Receipt }[] };
-    expect(secondKeyed.results[0]!.receipt).toEqual({ ...firstKeyed.results[0]!.receipt, replayed: true, recorded: null });
+    expect(secondKeyed.results[0]?.receipt).toEqual({ ...firstKeyed.results[0]?.receipt, replayed: true, recorded: null });
   });
 
   it('enforces write scopes on both routes, and refuses requests without the signed context', async () => {
@@ -447,12 +451,12 @@ WHERE tenant_id = @tenant AND desk_id IN UNNEST(@desks) AND NOT deleted AND stat
     const cancel = await gql(
       b,
       `mutation($id: ID!) { cancelDeskBooking(id: $id) { eventId } }`,
-      { id: acme.data!.bookDesk.entityId },
+      { id: acme.data?.bookDesk.entityId },
       globex,
     );
     expect(cancel.errors?.[0]?.extensions?.['code']).toBe('NOT_FOUND');
     const publish = await gql<Publish>(b, PUBLISH, { events: [envelope(500, { tenantid: 'acme' })] }, globex);
-    expect(publish.data!.publishEvents.results[0]!.problems[0]!.code).toBe('TENANT_MISMATCH');
+    expect(publish.data?.publishEvents.results[0]?.problems[0]?.code).toBe('TENANT_MISMATCH');
     // Globex may book its own desk, and only its own.
     const own = await gql(b, BOOK_DESK, { input: { deskId: 'g1', memberId: 'gm1', ...slot(5) } }, globex);
     expect(own.errors).toBeUndefined();
