@@ -64,6 +64,12 @@ const moduleBoundaries = (testing) => [
         bannedExternalImports: ['kafkajs', '@google-cloud/*', '@apollo/gateway'],
       },
       {
+        // The write path: commands become events on the broker, checked against the current state.
+        sourceTag: 'scope:writes',
+        onlyDependOnLibsWithTags: ['scope:shared', 'scope:api'],
+        bannedExternalImports: ['@google-cloud/*', '@apollo/gateway'],
+      },
+      {
         sourceTag: 'scope:gateway',
         // The gateway never touches the warehouse or the broker: it only talks to subgraphs.
         onlyDependOnLibsWithTags: ['scope:shared'],

@@ -2,7 +2,7 @@
 # The README's start command (npm start; npm run dev restarts apps when their code
 # changes). Sets up what is missing (Kafka jars, the BigQuery emulator venv, Redis),
 # starts the local services, migrates the warehouse, then runs the platform: ingest,
-# both subgraphs and the gateway, with demo data and a trickle of new events
+# the three subgraphs and the gateway, with demo data and a trickle of new events
 # (tools/src/platform/start.ts). Ctrl-C stops every process it started — the services
 # too, when this run started them.
 set -euo pipefail

@@ -16,6 +16,17 @@ export const PUBLIC_ERROR_CODES = new Set([
   'OPERATION_RESOLUTION_FAILURE',
   'PERSISTED_QUERY_NOT_FOUND',
   'PERSISTED_QUERY_NOT_SUPPORTED',
+  // Writes (commands subgraph): what the command or event needs, what it collided with, when to retry.
+  'NOT_FOUND',
+  'NOT_BOOKABLE',
+  'INVALID_SLOT',
+  'INVALID_TRANSITION',
+  'CONFLICT',
+  'TENANT_MISMATCH',
+  'BATCH_TOO_LARGE',
+  'IDEMPOTENCY_IN_PROGRESS',
+  'IDEMPOTENCY_KEY_REUSED',
+  'UNAVAILABLE',
 ]);
 
 /** A bad argument: `argument` names it (e.g. `first`, `filter.from`), the message says what is allowed. */

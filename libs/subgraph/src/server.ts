@@ -17,6 +17,8 @@ import {
   graphqlHandler,
   INTERNAL_MESSAGE,
   isPublicError,
+  type HttpHandler,
+  type Readiness,
   type ServiceHttpServer,
 } from '@phoenix/service';
 import { authenticate, createContext, type SubgraphContext } from './context';
@@ -46,6 +48,10 @@ export interface SubgraphServerOptions {
   logger: Logger;
   metrics: SubgraphMetrics;
   http: { port: number; host: string; maxBodyBytes: number; introspection: boolean };
+  /** More routes beside /graphql (e.g. an HTTP binding); each authenticates the signed context itself. */
+  routes?: Record<string, HttpHandler>;
+  /** More readiness checks (e.g. the broker); the subgraph is ready when the warehouse and every check are. */
+  readiness?: () => Promise<Readiness>;
 }
 
 export interface SubgraphServer {
@@ -94,8 +100,9 @@ export function createSubgraphServer(options: SubgraphServerOptions): SubgraphSe
     host: options.http.host,
     logger,
     registry: metrics.registry,
-    readiness: readinessProbe(options.warehouse),
+    readiness: combineReadiness(readinessProbe(options.warehouse), options.readiness),
     routes: {
+      ...options.routes,
       '/graphql': graphqlHandler(apollo, {
         maxBodyBytes: options.http.maxBodyBytes,
         context: async (req) => {
@@ -122,6 +129,14 @@ export function createSubgraphServer(options: SubgraphServerOptions): SubgraphSe
       await http.close();
       await apollo.stop();
     },
+  };
+}
+
+function combineReadiness(warehouse: () => Promise<Readiness>, extra?: () => Promise<Readiness>): () => Promise<Readiness> {
+  if (!extra) return warehouse;
+  return async () => {
+    const [a, b] = await Promise.all([warehouse(), extra().catch((err: unknown) => ({ ready: false, error: String(err) }))]);
+    return { ...a, ...b, ready: a.ready && b.ready };
   };
 }
 

@@ -107,6 +107,20 @@ describe('module boundaries', () => {
     expect(results.map((r) => r.includes('@nx/enforce-module-boundaries'))).toEqual([false, false, true, true, true]);
   });
 
+  it('lets the write path produce to Kafka and build on the subgraph kit, but not reach BigQuery or other apps', () => {
+    const results = lint([
+      { filePath: 'apps/subgraph-commands/src/probe.ts', code: importOf('kafkajs') },
+      { filePath: 'apps/subgraph-commands/src/probe2.ts', code: importOf('@phoenix/subgraph') },
+      { filePath: 'apps/subgraph-commands/src/probe3.ts', code: importOf('@phoenix/bq') },
+      { filePath: 'apps/subgraph-commands/src/probe4.ts', code: importOf('@google-cloud/bigquery') },
+      { filePath: 'apps/subgraph-commands/src/probe5.ts', code: importOf('../../ingest/src/kafka') },
+      { filePath: 'apps/subgraph-commands/src/probe6.ts', code: importOf('@apollo/gateway') },
+      // The read subgraphs still never touch the broker.
+      { filePath: 'apps/subgraph-bookings/src/probe.ts', code: importOf('kafkajs') },
+    ]);
+    expect(results.map((r) => r.includes('@nx/enforce-module-boundaries'))).toEqual([false, false, false, true, true, true, true]);
+  });
+
   it('lets only environment.ts files read process.env', () => {
     const code = "export const v = process.env['X'];\n";
     const destructured = 'const { env } = process;\nexport const v = env;\n';
@@ -132,6 +146,7 @@ describe('project graph', () => {
       'subgraph',
       'subgraph-audit',
       'subgraph-bookings',
+      'subgraph-commands',
       'tools',
     ]);
   });
@@ -149,6 +164,7 @@ describe('project graph', () => {
       'subgraph',
       'subgraph-audit',
       'subgraph-bookings',
+      'subgraph-commands',
       'tools',
     ]);
   });

@@ -60,6 +60,13 @@ export const SUBGRAPHS: readonly SubgraphSource[] = [
       },
     },
   },
+  {
+    name: 'commands',
+    sdlPath: 'apps/subgraph-commands/src/schema.graphql',
+    url: 'http://127.0.0.1:4003/graphql',
+    resolverTypesPath: 'apps/subgraph-commands/src/generated/resolver-types.ts',
+    codegen: { scalars: { JSON: 'unknown' } },
+  },
 ];
 
 /** Where the composed supergraph is checked in: the gateway loads it at start. */

@@ -17,3 +17,14 @@ export function exampleQueries(): { title: string; query: string }[] {
     },
   ];
 }
+
+/** One write a new API consumer can paste: an event from an integration, answered with its receipt. */
+export function writeExample(): { title: string; query: string } {
+  return {
+    title: '4. Write: publish an event (commands subgraph) and wait until the ingest recorded it',
+    query:
+      'mutation { publishEvents(waitForRecorded: true, events: [{ specversion: "1.0", id: "demo-write-1", source: "/demo", ' +
+      'type: "phoenix.team.updated", time: "2026-01-05T09:00:00Z", entityid: "team-demo", data: { id: "team-demo", name: "Demo team" } }]) ' +
+      '{ accepted results { status eventId receipt { topic partition offset recorded } problems { code path message } } } }',
+  };
+}

@@ -1,7 +1,7 @@
 /**
  * `npm start` (and `npm run dev`, which restarts an app when its code changes): after
  * tools/start.sh has set up and started the local services and migrated the warehouse,
- * this starts the ingest, both subgraphs and the gateway, seeds a demo tenant from the
+ * this starts the ingest, the three subgraphs and the gateway, seeds a demo tenant from the
  * generator through Kafka, keeps a gentle trickle of new events flowing, and prints the
  * gateway URL, a demo API key and example queries. Ctrl-C stops everything it started.
  */
@@ -15,7 +15,7 @@ import { loadPlatformEnvironment } from '../environment';
 import { WORKSPACE_ROOT } from '../federation/subgraphs';
 import { AppProcess, portTaken } from './apps';
 import { demoState, demoStream, DEMO_TENANT } from './demo';
-import { exampleQueries } from './examples';
+import { exampleQueries, writeExample } from './examples';
 
 const bold = (s: string) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
 const say = (s: string) => process.stdout.write(`${s}\n`);
@@ -35,7 +35,7 @@ async function main(): Promise<void> {
   if (taken.length > 0) {
     throw new StartError(
       `port(s) ${taken.join(', ')} are taken: is another \`npm start\` running? Stop it, or choose other ports with ` +
-        'GATEWAY_PORT, SUBGRAPH_BOOKINGS_PORT, SUBGRAPH_AUDIT_PORT, INGEST_HTTP_PORT.',
+        'GATEWAY_PORT, SUBGRAPH_BOOKINGS_PORT, SUBGRAPH_AUDIT_PORT, SUBGRAPH_COMMANDS_PORT, INGEST_HTTP_PORT.',
     );
   }
   say(`  free: ${Object.values(ports).join(', ')}`);
@@ -93,8 +93,12 @@ async function main(): Promise<void> {
   const ingest = app('ingest', 'ingest started', { HTTP_PORT: String(ports.ingest), INGEST_LANES: 'live,backfill' });
   const bookings = app('subgraph-bookings', 'subgraph-bookings listening', { PORT: String(ports.bookings) });
   const audit = app('subgraph-audit', 'subgraph-audit listening', { PORT: String(ports.audit) });
-  for (const p of [ingest, bookings, audit]) p.start();
-  for (const p of [ingest, bookings, audit]) {
+  const commands = app('subgraph-commands', 'subgraph-commands listening', {
+    PORT: String(ports.commands),
+    ...(platform.redisUrl ? { REDIS_URL: platform.redisUrl } : {}),
+  });
+  for (const p of [ingest, bookings, audit, commands]) p.start();
+  for (const p of [ingest, bookings, audit, commands]) {
     await p.waitReady(120_000);
     say(`  ${p.name} ready`);
   }
@@ -104,6 +108,7 @@ async function main(): Promise<void> {
     CONSUMERS_FILE: demo.consumersFile,
     SUBGRAPH_BOOKINGS_URL: `http://127.0.0.1:${ports.bookings}/graphql`,
     SUBGRAPH_AUDIT_URL: `http://127.0.0.1:${ports.audit}/graphql`,
+    SUBGRAPH_COMMANDS_URL: `http://127.0.0.1:${ports.commands}/graphql`,
     ...(platform.redisUrl ? { REDIS_URL: platform.redisUrl } : {}),
   });
   gateway.start();
@@ -151,7 +156,7 @@ async function main(): Promise<void> {
   say(`
   Gateway (Apollo Sandbox in a browser):  ${url}
   Demo API key (tenant ${DEMO_TENANT}, all scopes):   ${demo.apiKey}
-  Subgraphs: http://127.0.0.1:${ports.bookings}/graphql, http://127.0.0.1:${ports.audit}/graphql (signed requests only)
+  Subgraphs: http://127.0.0.1:${ports.bookings}/graphql, http://127.0.0.1:${ports.audit}/graphql, http://127.0.0.1:${ports.commands}/graphql (signed requests only)
   Ingest metrics: http://127.0.0.1:${ports.ingest}/metrics   Logs: .local/logs/
   ${platform.tricklePerSecond > 0 ? `New demo events keep arriving (about ${platform.tricklePerSecond}/s).` : ''}
 `);
@@ -161,9 +166,14 @@ async function main(): Promise<void> {
       `  curl -s ${url} -H 'content-type: application/json' -H 'x-api-key: ${demo.apiKey}' \\\n    -d '${JSON.stringify({ query: example.query })}'\n`,
     );
   }
+  const write = writeExample();
+  say(`  ${bold(write.title)}`);
+  say(
+    `  curl -s ${url} -H 'content-type: application/json' -H 'x-api-key: ${demo.apiKey}' \\\n    -d '${JSON.stringify({ query: write.query })}'\n`,
+  );
   say(`Press Ctrl-C to stop${platform.watch ? ' (apps restart when their code changes)' : ''}.`);
   // Machine-readable for the start command's own test.
-  say(`PHOENIX_READY ${JSON.stringify({ url, apiKey: demo.apiKey, examples: exampleQueries() })}`);
+  say(`PHOENIX_READY ${JSON.stringify({ url, apiKey: demo.apiKey, examples: exampleQueries(), write })}`);
 }
 
 /** Waits until the live lane has consumed what was produced, showing progress. */
