@@ -19,6 +19,6 @@ bash tools/local/services.sh up
 
 # Unit and static checks may run in parallel; integration suites share one broker and
 # one emulator, so they run one project at a time.
-npx prettier --check 'apps/**/*.ts' 'libs/**/*.ts' 'tools/**/*.ts'
+npx prettier --check 'apps/**/*.ts' 'libs/**/*.ts' 'tools/**/*.ts' 'benchmarks/**/*.ts'
 npx nx run-many -t lint typecheck test build --parallel=2 --outputStyle=static "$@"
 npx nx run-many -t integration --parallel=1 --outputStyle=static "$@"
