@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { GraphQLDataSourceProcessOptions, GraphQLDataSourceRequestKind } from '@apollo/gateway';
+import type { GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { parse, type OperationDefinitionNode } from 'graphql';
 import { createGatewayMetrics } from './analytics';
 import type { GatewayContext } from './context';
@@ -14,7 +14,7 @@ function callFor(text: string, subgraphQuery = text): GraphQLDataSourceProcessOp
   const operation = parse(text).definitions[0] as OperationDefinitionNode;
   const context = { principal, requestId: 'r1', traceparent: '00-' + '1'.repeat(32) + '-' + '2'.repeat(16) + '-01' } as GatewayContext;
   return {
-    kind: 'incoming operation' as GraphQLDataSourceRequestKind.INCOMING_OPERATION,
+    kind: 'incoming operation' as never,
     request: { query: subgraphQuery, variables: {} },
     context,
     incomingRequestContext: { operation, context } as never,
