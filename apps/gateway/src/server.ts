@@ -1,6 +1,6 @@
 import { cachedFor, createServiceHttpServer, type ServiceHttpServer } from '@phoenix/service';
 import type { GatewayContext } from './context';
-import { gatewayFlow, type GatewayDeps } from './flow';
+import type { GatewayDeps, gatewayFlow } from './flow';
 import { limitConnections } from './policies/connections';
 import { runFlow } from './policy';
 import type { SupergraphState } from './routes/graphql';
@@ -16,11 +16,12 @@ export interface GatewayServer {
 }
 
 /**
- * The front door: the gateway's flow (flow.ts: request policies → the GraphQL route →
- * response policies) on the service HTTP server, with /readyz from the subgraphs (and
- * Redis when rate limits live there) and connection limits before any request is read.
+ * The front door: the gateway's flow (`flow`, declared in flow.ts: request policies →
+ * the GraphQL route → response policies) on the service HTTP server, with /readyz from
+ * the subgraphs (and Redis when rate limits live there) and connection limits before
+ * any request is read.
  */
-export function createGatewayServer(deps: GatewayDeps): GatewayServer {
+export function createGatewayServer(deps: GatewayDeps, flowOf: typeof gatewayFlow): GatewayServer {
   const { config, metrics } = deps;
   const supergraph: SupergraphState = { scopes: new Map(), urls: new Map() };
   const dataSources = createSubgraphDataSourceFactory({
@@ -30,7 +31,7 @@ export function createGatewayServer(deps: GatewayDeps): GatewayServer {
     shareInFlight: config.federation.shareInFlight,
     metrics,
   });
-  const { flow, graphql } = gatewayFlow(deps, supergraph, dataSources);
+  const { flow, graphql } = flowOf(deps, supergraph, dataSources);
   const handle = runFlow(flow);
 
   const http = createServiceHttpServer({
