@@ -178,8 +178,11 @@ export async function upstreamLink(
         upstream.on('error', () => res.destroy());
         upstream.end(Buffer.concat(chunks));
       };
-      if (mode === 'slow') setTimeout(forward, link.slowMs);
-      else forward();
+      if (mode === 'slow') {
+        // Cleared when the caller hangs up: a pending forward would hold the test process open.
+        const timer = setTimeout(forward, link.slowMs);
+        res.on('close', () => clearTimeout(timer));
+      } else forward();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
