@@ -68,7 +68,9 @@ export function runFlow(flow: Flow): (req: IncomingMessage, res: ServerResponse)
 
 async function runRequestPolicies(policies: readonly Policy[], exchange: Exchange): Promise<Verdict> {
   for (const policy of policies) {
-    if ((await policy.onRequest?.(exchange)) === RESPOND) return RESPOND;
+    const verdict = policy.onRequest?.(exchange) ?? CONTINUE;
+    // Most policies decide synchronously: no await (and no microtask) for those.
+    if ((typeof verdict === 'string' ? verdict : await verdict) === RESPOND) return RESPOND;
   }
   return CONTINUE;
 }
