@@ -1,7 +1,8 @@
 /**
  * Composition root of the gateway: configuration → logger, metrics → consumers and
  * authentication → rate limiter (memory, or Redis shared by every replica) → safelist →
- * the gateway server → graceful shutdown.
+ * the gateway server running the policy flow (flow.ts: every policy, in order) →
+ * graceful shutdown.
  */
 import { Redis } from 'ioredis';
 import { ConfigError } from '@phoenix/domain';
@@ -10,6 +11,7 @@ import { createGatewayMetrics } from './analytics';
 import { createAuthenticator } from './auth';
 import { createConsumerStore } from './consumers';
 import { loadEnvironment } from './environment';
+import { gatewayFlow } from './flow';
 import { createMemoryRateLimiter, createRedisRateLimiter } from './policies/rate-limit';
 import { readManifest } from './policies/safelist';
 import { createGatewayServer } from './server';
@@ -33,16 +35,19 @@ async function main(): Promise<void> {
     await redis
       .connect()
       .catch((err: unknown) => logger.error({ err }, 'Redis is not reachable yet; rate limits will follow RATE_LIMIT_FAIL_OPEN'));
-  const server = createGatewayServer({
-    config,
-    logger,
-    metrics: createGatewayMetrics(),
-    authenticate: createAuthenticator(config.auth, consumers),
-    rateLimiter: redis ? createRedisRateLimiter(redis, { prefix: config.rate.prefix }) : createMemoryRateLimiter(),
-    contextKeys: config.context,
-    manifest: config.operations.safelist.file ? readManifest(config.operations.safelist.file) : null,
-    redis,
-  });
+  const server = createGatewayServer(
+    {
+      config,
+      logger,
+      metrics: createGatewayMetrics(),
+      authenticate: createAuthenticator(config.auth, consumers),
+      rateLimiter: redis ? createRedisRateLimiter(redis, { prefix: config.rate.prefix }) : createMemoryRateLimiter(),
+      contextKeys: config.context,
+      manifest: config.operations.safelist.file ? readManifest(config.operations.safelist.file) : null,
+      redis,
+    },
+    gatewayFlow,
+  );
   const port = await server.start();
   logger.info(
     {

@@ -8,11 +8,31 @@ import type { GatewayContext } from './context';
 import type { GatewayMetrics } from './analytics';
 
 /**
- * The abort signal of the client request a subgraph call is made for. RemoteGraphQLDataSource
- * hands its fetcher only method, headers and body, so the signal travels alongside, set
- * by SubgraphDataSource.process for everything that call awaits.
+ * What the fetcher needs to know about the subgraph call it makes: the abort signal of the
+ * client request it is for, and the key under which identical calls may share one fetch
+ * (null: this call never shares). RemoteGraphQLDataSource hands its fetcher only method,
+ * headers and body, so this travels alongside, set by SubgraphDataSource.process for
+ * everything that call awaits.
  */
-const requestSignal = new AsyncLocalStorage<AbortSignal | undefined>();
+interface SubgraphCall {
+  signal: AbortSignal | undefined;
+  shareKey: string | null;
+}
+const currentCall = new AsyncLocalStorage<SubgraphCall>();
+
+/**
+ * Who a subgraph call is for, when it may share a fetch with identical calls in flight:
+ * only calls made for a client's query operation (decided from the parsed operation, never
+ * from the text sent) share, and only with calls for the same tenant, consumer and scopes.
+ * A mutation's or subscription's calls — its entity fetches included — never share.
+ */
+export function shareKeyFor(options: GraphQLDataSourceProcessOptions<GatewayContext>): string | null {
+  // Health checks and schema loads have no client operation.
+  if (!('incomingRequestContext' in options)) return null;
+  if (options.incomingRequestContext.operation?.operation !== 'query') return null;
+  const principal = (options.context as Partial<GatewayContext>).principal ?? GATEWAY_PRINCIPAL;
+  return JSON.stringify([principal.tenantId, principal.consumerId, [...principal.scopes].sort()]);
+}
 
 /** Headers only the gateway may set: a client's copies are dropped on the way in. */
 export const INTERNAL_HEADERS = [CONTEXT_HEADER, 'x-phoenix-tenant', 'x-phoenix-consumer', 'x-phoenix-scopes'];
@@ -26,9 +46,6 @@ export function childTraceparent(incoming: string | undefined): string {
   const traceId = match && !/^0+$/.test(match[1] as string) ? (match[1] as string) : randomBytes(16).toString('hex');
   return `00-${traceId}-${randomBytes(8).toString('hex')}-${match?.[2] ?? '01'}`;
 }
-
-/** Internal: who a subgraph request is for, so identical in-flight reads can share one fetch. Never sent. */
-const SHARE_KEY_HEADER = 'x-phoenix-share-key';
 
 interface FetchInit {
   method?: string;
@@ -120,15 +137,9 @@ export function createSubgraphDataSourceFactory(deps: {
     return new SubgraphDataSource(name, {
       url,
       fetcher: (async (input: string, init: FetchInit) => {
-        const headers = { ...(init.headers ?? {}) };
-        const shareKey = headers[SHARE_KEY_HEADER];
-        delete headers[SHARE_KEY_HEADER];
-        const body = init.body ?? '';
-        const key =
-          // The planner's body starts {"query":"<operation>…; only queries may share.
-          deps.shareInFlight && shareKey !== undefined && !/^\{"query":"\s*(mutation|subscription)\b/.test(body)
-            ? `${input}\n${shareKey}\n${body}`
-            : null;
+        const headers = init.headers ?? {};
+        const call = currentCall.getStore();
+        const key = deps.shareInFlight && call?.shareKey ? `${input}\n${call.shareKey}\n${init.body ?? ''}` : null;
         const start = (): Fetch => {
           const stop = new AbortController();
           const started = { answer: send(name, input, init, headers, timeoutMs, stop.signal), stop, waiting: 0 };
@@ -142,7 +153,7 @@ export function createSubgraphDataSourceFactory(deps: {
         };
         const shared = (key ? inFlight.get(key) : undefined) ?? start();
         shared.waiting++;
-        const giveUp = requestSignal.getStore();
+        const giveUp = call?.signal;
         if (giveUp) {
           const leave = () => {
             if (--shared.waiting > 0) return;
@@ -167,8 +178,6 @@ export function createSubgraphDataSourceFactory(deps: {
         const ctx = context as Partial<GatewayContext>;
         headers.set(CONTEXT_HEADER, sign(ctx));
         headers.set('traceparent', ctx.traceparent ?? childTraceparent(undefined));
-        const principal = ctx.principal ?? GATEWAY_PRINCIPAL;
-        headers.set(SHARE_KEY_HEADER, JSON.stringify([principal.tenantId, principal.consumerId, [...principal.scopes].sort()]));
       },
     });
   };
@@ -207,9 +216,10 @@ class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
     super(config);
   }
 
-  /** Runs the call with its client request's abort signal at hand for the fetcher. */
+  /** Runs the call with its client request's abort signal and share key at hand for the fetcher. */
   override process(options: GraphQLDataSourceProcessOptions<GatewayContext>) {
-    return requestSignal.run((options.context as Partial<GatewayContext>).signal, () => super.process(options));
+    const call: SubgraphCall = { signal: (options.context as Partial<GatewayContext>).signal, shareKey: shareKeyFor(options) };
+    return currentCall.run(call, () => super.process(options));
   }
 
   override async errorFromResponse(response: Parameters<RemoteGraphQLDataSource['errorFromResponse']>[0]): Promise<GraphQLError> {

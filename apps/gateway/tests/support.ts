@@ -12,6 +12,7 @@ import { createGatewayMetrics } from '../src/analytics';
 import { createAuthenticator } from '../src/auth';
 import { createConsumerStore } from '../src/consumers';
 import { loadEnvironment } from '../src/environment';
+import { gatewayFlow } from '../src/flow';
 import { createMemoryRateLimiter, type RateLimiter } from '../src/policies/rate-limit';
 import { readManifest } from '../src/policies/safelist';
 import { createGatewayServer, type GatewayServer } from '../src/server';
@@ -96,16 +97,19 @@ export async function startGateway(
   const config = loadEnvironment({ CONTEXT_SIGNING_SECRET: SECRET, GATEWAY_ENV: 'production', PORT: '0', HOST: '127.0.0.1', ...env });
   const logger = pino({ level: 'silent' });
   const consumers = createConsumerStore(config.auth.consumersFile, logger);
-  const server = createGatewayServer({
-    config,
-    logger,
-    metrics: createGatewayMetrics(),
-    authenticate: createAuthenticator(config.auth, consumers),
-    rateLimiter: options.rateLimiter ?? createMemoryRateLimiter(),
-    contextKeys: config.context,
-    manifest: config.operations.safelist.file ? readManifest(config.operations.safelist.file) : null,
-    redis: options.redis ?? null,
-  });
+  const server = createGatewayServer(
+    {
+      config,
+      logger,
+      metrics: createGatewayMetrics(),
+      authenticate: createAuthenticator(config.auth, consumers),
+      rateLimiter: options.rateLimiter ?? createMemoryRateLimiter(),
+      contextKeys: config.context,
+      manifest: config.operations.safelist.file ? readManifest(config.operations.safelist.file) : null,
+      redis: options.redis ?? null,
+    },
+    gatewayFlow,
+  );
   const port = await server.start();
   return {
     server,
@@ -174,8 +178,11 @@ export async function upstreamLink(
         upstream.on('error', () => res.destroy());
         upstream.end(Buffer.concat(chunks));
       };
-      if (mode === 'slow') setTimeout(forward, link.slowMs);
-      else forward();
+      if (mode === 'slow') {
+        // Cleared when the caller hangs up: a pending forward would hold the test process open.
+        const timer = setTimeout(forward, link.slowMs);
+        res.on('close', () => clearTimeout(timer));
+      } else forward();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

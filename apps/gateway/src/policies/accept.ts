@@ -1,4 +1,6 @@
 import { HttpGraphQLError } from '@phoenix/service';
+import { headerOf } from '../exchange';
+import { CONTINUE, type Policy } from '../policy';
 
 /** The media types a GraphQL answer of this gateway comes in (it has no incremental delivery). */
 const ANSWERS = ['application/graphql-response+json', 'application/json'];
@@ -21,4 +23,24 @@ export function checkAccept(accept: string | undefined): void {
   if (!acceptable) {
     throw new HttpGraphQLError(406, 'BAD_REQUEST', `the Accept header allows none of ${ANSWERS.join(', ')}: accept one of them`);
   }
+}
+
+/**
+ * Method and content negotiation: `GET` or `POST` only (405 METHOD_NOT_ALLOWED); a GET
+ * asking for HTML is the landing page when it is on; anything else must accept one of
+ * the GraphQL answer types.
+ */
+export function acceptPolicy(options: { landingPage: boolean }): Policy {
+  return {
+    name: 'accept',
+    onRequest(exchange) {
+      const { req } = exchange;
+      if (req.method !== 'POST' && req.method !== 'GET') {
+        throw new HttpGraphQLError(405, 'METHOD_NOT_ALLOWED', 'use POST (or GET for queries)', { allow: 'GET, POST, OPTIONS' });
+      }
+      exchange.landingPage = req.method === 'GET' && options.landingPage && String(req.headers.accept ?? '').includes('text/html');
+      if (!exchange.landingPage) checkAccept(headerOf(req, 'accept'));
+      return CONTINUE;
+    },
+  };
 }

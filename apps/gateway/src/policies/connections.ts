@@ -1,6 +1,7 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { HttpGraphQLError, readJsonBody } from '@phoenix/service';
+import { CONTINUE, type Policy } from '../policy';
 
 export interface ConnectionLimits {
   headersTimeoutMs: number;
@@ -37,6 +38,17 @@ export async function readBodyWithin(
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** Reads a POST's body into the exchange, within MAX_BODY_BYTES (413) and BODY_TIMEOUT_MS (408). */
+export function bodyPolicy(options: { maxBytes: number; timeoutMs: number }): Policy {
+  return {
+    name: 'body',
+    async onRequest(exchange) {
+      if (exchange.req.method === 'POST') exchange.body = await readBodyWithin(exchange.req, exchange.res, options);
+      return CONTINUE;
+    },
+  };
 }
 
 /**

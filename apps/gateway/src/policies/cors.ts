@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HttpGraphQLError } from '@phoenix/service';
+import { CONTINUE, RESPOND, type Policy } from '../policy';
 
 const ALLOWED_HEADERS = 'content-type, authorization, x-api-key, apollo-require-preflight, traceparent, tracestate';
 
@@ -37,5 +38,18 @@ export function createCors(origins: readonly string[], apiKeyHeader: string) {
     });
     res.end();
     return true;
+  };
+}
+
+/** CORS as a flow step: an allowed preflight is answered here (204). */
+export function corsPolicy(origins: readonly string[], apiKeyHeader: string): Policy {
+  const cors = createCors(origins, apiKeyHeader);
+  return {
+    name: 'cors',
+    onRequest(exchange) {
+      if (!cors(exchange.req, exchange.res)) return CONTINUE;
+      exchange.status = 204;
+      return RESPOND;
+    },
   };
 }

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { HttpGraphQLError } from '@phoenix/service';
+import { CONTINUE, type Policy } from '../policy';
 
 /** Apollo's persisted query manifest format (what `generate-persisted-query-manifest` writes). */
 const ManifestSchema = z.object({
@@ -89,5 +90,18 @@ export function createSafelist(options: { mode: 'off' | 'enforce'; manifest: Man
         ? `operation ${id.slice(0, 12)}… is not registered: only operations in the safelist are accepted`
         : 'only registered operations are accepted: send the id of an operation in the safelist',
     );
+  };
+}
+
+/** The safelist and persisted operations (createSafelist) for every operation of the request. */
+export function safelistPolicy(options: { mode: 'off' | 'enforce'; manifest: Manifest | null }): Policy {
+  const apply = createSafelist(options);
+  return {
+    name: 'safelist',
+    onRequest(exchange) {
+      const ops = exchange.operations;
+      if (ops) for (let i = 0; i < ops.length; i++) ops[i] = apply(ops[i] as GraphQLBody);
+      return CONTINUE;
+    },
   };
 }

@@ -1,4 +1,7 @@
+import type { ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError, TypeInfo, visit, visitWithTypeInfo, type DocumentNode, type GraphQLSchema } from 'graphql';
+import type { GatewayContext } from '../context';
+import { sha256 } from './safelist';
 
 /**
  * Authorization by scope, before planning: every field an operation selects is looked up
@@ -33,4 +36,24 @@ export function forbiddenOperation(missing: readonly string[]): GraphQLError {
   return new GraphQLError(`this operation needs scopes your consumer does not have: ${missing.join('; ')}`, {
     extensions: { code: 'FORBIDDEN', missingScopes: missing.map((m) => m.split(' ')[0]), http: { status: 403 } },
   });
+}
+
+/**
+ * Refuses, before planning, an operation that selects a field whose scope the consumer
+ * lacks; names the operation (and its hash) for analytics first. `scopes` is the map of
+ * the supergraph in force.
+ */
+export function scopesPlugin(scopes: () => ReadonlyMap<string, string>): ApolloServerPlugin<GatewayContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ document, schema, contextValue, operationName, source }) {
+          contextValue.analytics.operationName = operationName ?? null;
+          contextValue.analytics.operationHash = sha256(source);
+          const missing = missingScopes(schema, document, scopes(), contextValue.principal.scopes);
+          if (missing.length > 0) throw forbiddenOperation(missing);
+        },
+      };
+    },
+  };
 }

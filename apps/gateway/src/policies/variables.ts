@@ -1,4 +1,5 @@
 import { HttpGraphQLError } from '@phoenix/service';
+import { CONTINUE, type Policy } from '../policy';
 
 /**
  * JSON threat protection for what a request carries besides the operation text
@@ -37,6 +38,19 @@ export function checkRequestValues(values: Readonly<Record<string, unknown>>, ma
       }
     }
   }
+}
+
+/** checkRequestValues for every operation of the request (JSON threat protection), before anything reads them. */
+export function variablesPolicy(options: { maxDepth: number }): Policy {
+  return {
+    name: 'variables',
+    onRequest(exchange) {
+      for (const op of exchange.operations ?? []) {
+        checkRequestValues({ variables: op['variables'], extensions: op['extensions'] }, options.maxDepth);
+      }
+      return CONTINUE;
+    },
+  };
 }
 
 /** A high surrogate not followed by a low one, or a low one not preceded by a high one. */
