@@ -4,8 +4,9 @@ import { warehouseEnvironment } from '@phoenix/bq';
 import type { KafkaConnectionConfig } from './kafka';
 
 /**
- * The only place the ingest app reads process.env: one schema per concern, every
- * problem reported at once. Variables are listed in docs/configuration.md.
+ * The ingest's configuration from environment variables: one schema per concern, every
+ * problem reported at once. Variables are listed in docs/configuration.md. The app's
+ * environment.ts hands process.env in; benchmarks and tests hand their own.
  */
 export const kafkaEnvironment = z
   .object({
@@ -74,7 +75,7 @@ export const tracingEnvironment = z
 
 const LANES = ['live', 'backfill'] as const;
 
-const ingestEnvironment = z
+export const ingestEnvironment = z
   .object({
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
     TOPIC_EVENTS: z.string().min(1).default('phoenix.events'),
@@ -125,11 +126,11 @@ const ingestEnvironment = z
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
   }));
 
-export function loadEnvironment(env: Readonly<Record<string, string | undefined>> = process.env) {
+export function parseIngestEnvironment(env: Readonly<Record<string, string | undefined>>) {
   return parseConfig(
     { kafka: kafkaEnvironment, warehouse: warehouseEnvironment, ingest: ingestEnvironment, tracing: tracingEnvironment },
     env,
   );
 }
 
-export type IngestEnvironment = ReturnType<typeof loadEnvironment>;
+export type IngestEnvironment = ReturnType<typeof parseIngestEnvironment>;

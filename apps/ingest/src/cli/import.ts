@@ -7,14 +7,25 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { ConfigError } from '@phoenix/domain';
-import { commandLogLevel, EXIT, handleInterrupts, integerFlag, UsageError } from '../backfill/cli-support';
-import { detectFormat, IMPORT_FORMATS, ImportError, type ImportFormat } from '../backfill/formats';
-import { runImport } from '../backfill/import';
-import { createPublisher, missingTopics } from '../backfill/kafka-io';
-import { formatImportProgress, formatImportSummary } from '../backfill/progress';
+import {
+  commandLogLevel,
+  EXIT,
+  handleInterrupts,
+  integerFlag,
+  UsageError,
+  detectFormat,
+  IMPORT_FORMATS,
+  ImportError,
+  type ImportFormat,
+  runImport,
+  createPublisher,
+  missingTopics,
+  formatImportProgress,
+  formatImportSummary,
+  createKafka,
+} from '@phoenix/ingest';
 import { loadEnvironment } from '../environment';
-import { createKafka } from '../kafka';
-import { createLogger } from '../logger';
+import { createLogger } from '@phoenix/service';
 
 const USAGE = `usage: tools/import <file> [options]
 

@@ -6,9 +6,8 @@
 import { ConfigError } from '@phoenix/domain';
 import { createWarehouse, WAREHOUSE_TABLES } from '@phoenix/bq';
 import { loadEnvironment } from '../environment';
-import { createKafka } from '../kafka';
-import { createLogger } from '../logger';
-import { preflight } from '../preflight';
+import { createKafka, preflight } from '@phoenix/ingest';
+import { createLogger } from '@phoenix/service';
 
 async function main(): Promise<number> {
   const env = loadEnvironment();

@@ -8,13 +8,24 @@ import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { createWarehouse, deadLetterOriginalsQuery, markDeadLettersRedrivenStatement, type DeadLetterOriginalRow } from '@phoenix/bq';
 import { ConfigError, PROBLEM_CODES } from '@phoenix/domain';
-import { commandLogLevel, EXIT, handleInterrupts, integerFlag, timeFlag, UsageError } from '../backfill/cli-support';
-import { createPublisher, missingTopics, readTopicToEnd } from '../backfill/kafka-io';
-import { formatRedriveProgress, formatRedriveSummary } from '../backfill/progress';
-import { RedriveError, runRedrive } from '../backfill/redrive';
+import {
+  commandLogLevel,
+  EXIT,
+  handleInterrupts,
+  integerFlag,
+  timeFlag,
+  UsageError,
+  createPublisher,
+  missingTopics,
+  readTopicToEnd,
+  formatRedriveProgress,
+  formatRedriveSummary,
+  RedriveError,
+  runRedrive,
+  createKafka,
+} from '@phoenix/ingest';
 import { loadEnvironment } from '../environment';
-import { createKafka } from '../kafka';
-import { createLogger } from '../logger';
+import { createLogger } from '@phoenix/service';
 
 const REASONS = [...Object.keys(PROBLEM_CODES), 'UNKNOWN'];
 
