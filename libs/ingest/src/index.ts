@@ -32,3 +32,8 @@ export * from './backfill/progress';
 export * from './backfill/redrive';
 export * from './operations';
 export * from './lanes';
+export * from './backfill/batcher';
+export * from './backfill/line-outcome';
+export * from './backfill/produce';
+export * from './backfill/rejects';
+export * from './backfill/progress-ticker';

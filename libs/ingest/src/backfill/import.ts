@@ -1,26 +1,25 @@
 import { randomFillSync } from 'node:crypto';
-import { mkdir, open, realpath, stat, truncate, type FileHandle } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { mkdir, realpath, stat } from 'node:fs/promises';
 import type { Message } from 'kafkajs';
-import { validateEvent } from '@phoenix/domain';
+import { type Batch, createBatcher } from './batcher';
 import {
-  addCounts,
+  createCheckpointer,
   decideResume,
   emptyCounts,
+  freshCheckpoint,
   importStatePaths,
   loadCheckpoint,
-  saveCheckpoint,
-  type ImportCheckpoint,
+  subtractCounts,
   type ImportCounts,
 } from './checkpoint';
-import { csvParser, ImportError, ndjsonParser, type ImportFormat, type RecordParser, type RecordProblem } from './formats';
+import { csvParser, ImportError, ndjsonParser, type ImportFormat, type RecordParser } from './formats';
+import { lineOutcome } from './line-outcome';
 import { readLines } from './lines';
-import { MAX_SEND_BYTES, messageBytes } from './messages';
+import { abortableSleep, createPacer, createSendQueue, withStallNotice } from './produce';
+import { createProgressTicker } from './progress-ticker';
+import { openRejects } from './rejects';
 
-/** Headers every imported message carries besides `traceparent`, so an event can be traced back to its line. */
-export const IMPORT_HEADERS = { file: 'phoenix-import-file', line: 'phoenix-import-line' } as const;
-
-const STALL_NOTICE_MS = 30_000;
+export { IMPORT_HEADERS } from './line-outcome';
 
 export interface ImportOptions {
   file: string;
@@ -84,20 +83,6 @@ export interface ImportResult {
   rejectsFile: string;
 }
 
-/** A contiguous range of lines: its valid messages go in one send, its rejects are written when that send is acknowledged. */
-interface Batch {
-  messages: Message[];
-  bytes: number;
-  rejects: string[];
-  counts: ImportCounts;
-  lastLine: number;
-  end: number;
-}
-
-function newBatch(): Batch {
-  return { messages: [], bytes: 0, rejects: [], counts: emptyCounts(), lastLine: 0, end: 0 };
-}
-
 // Random bytes for trace ids, drawn in bulk: one randomFillSync per message took a
 // fifth of an import's CPU in a profile of 200k lines.
 const randomPool = Buffer.alloc(24 * 4096);
@@ -113,19 +98,6 @@ export function newTraceparent(): string {
   const span = randomPool.toString('hex', randomPoolUsed + 16, randomPoolUsed + 24);
   randomPoolUsed += 24;
   return `00-${trace}-${span}-01`;
-}
-
-function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-  });
 }
 
 /**
@@ -144,8 +116,6 @@ function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
 export async function runImport(options: ImportOptions, deps: ImportDeps): Promise<ImportResult> {
   const now = deps.now ?? Date.now;
   const notice = deps.onNotice ?? (() => undefined);
-  const traceparent = deps.traceparent ?? newTraceparent;
-  const sleep = deps.sleep ?? abortableSleep;
   const startedMs = now();
 
   const file = await resolveFile(options.file);
@@ -160,21 +130,16 @@ export async function runImport(options: ImportOptions, deps: ImportDeps): Promi
     options.restart ?? false,
   );
   if (decision.notice) notice(decision.notice);
-  const base = {
-    file,
-    topic: options.topic,
-    format: options.format,
-    checkpointFile: paths.checkpoint,
-    rejectsFile,
-  };
+  const base = { file, topic: options.topic, format: options.format, checkpointFile: paths.checkpoint, rejectsFile };
   if (decision.action === 'done') {
     const cp = decision.checkpoint;
+    const run = emptyCounts();
     return {
       ...base,
       status: 'already-complete',
       resumedAfterLine: cp.line,
       lastLine: cp.line,
-      run: emptyCounts(),
+      run,
       total: cp.totals,
       durationMs: now() - startedMs,
       rejectsFile: cp.rejectsFile,
@@ -184,183 +149,125 @@ export async function runImport(options: ImportOptions, deps: ImportDeps): Promi
   const resumeFrom = decision.action === 'resume' ? decision.checkpoint : undefined;
   const parser = await createParser(file, options);
   const rejects = await openRejects(rejectsFile, resumeFrom, notice);
-
-  let checkpoint: ImportCheckpoint = resumeFrom
-    ? { ...resumeFrom, rejectsFile, rejectsBytes: rejects.bytes }
-    : {
-        version: 1,
-        file,
-        size: info.size,
-        mtimeMs: info.mtimeMs,
-        topic: options.topic,
-        format: options.format,
-        line: 0,
-        offset: 0,
-        totals: emptyCounts(),
-        rejectsFile,
-        rejectsBytes: 0,
-        complete: false,
-        startedAt: new Date(startedMs).toISOString(),
-        updatedAt: new Date(startedMs).toISOString(),
-      };
-  const startTotals = checkpoint.totals;
-  const startOffset = checkpoint.offset;
-  let linesRead = 0;
-  let rejectedRead = 0;
-  let bytesRead = startOffset;
-  let lastProgress = startedMs;
-  const progress = (at: number): ImportProgress => ({
-    linesRead,
-    published: checkpoint.totals.published - startTotals.published,
-    rejected: rejectedRead,
-    bytesRead,
-    startOffset,
-    fileSize: info.size,
-    elapsedMs: at - startedMs,
-  });
-
-  /** Publishes a batch, then records its rejects and moves the checkpoint past it. */
-  const commit = async (batch: Batch): Promise<void> => {
-    if (batch.messages.length > 0) await withStallNotice(deps.send(options.topic, batch.messages), batch, notice);
-    if (batch.rejects.length > 0) rejects.bytes += await rejects.append(batch.rejects.join(''));
-    checkpoint = {
-      ...checkpoint,
-      line: batch.lastLine,
-      offset: batch.end,
-      totals: addCounts(checkpoint.totals, batch.counts),
-      rejectsBytes: rejects.bytes,
-      updatedAt: new Date(now()).toISOString(),
-    };
-    await saveCheckpoint(paths.checkpoint, checkpoint);
-  };
-
-  let inFlight: Promise<void> | undefined;
-  /** Starts a batch's send once the previous one is acknowledged; after an interrupt, starts nothing. */
-  const dispatch = async (batch: Batch): Promise<void> => {
-    if (inFlight) await inFlight;
-    if (options.maxRate) {
-      const due = (linesRead / options.maxRate) * 1000 - (now() - startedMs);
-      if (due > 0) await sleep(due, options.signal);
-    }
-    // Interrupted: this batch's lines are not checkpointed and are read again on resume.
-    if (options.signal?.aborted) return;
-    inFlight = commit(batch);
-    // Awaited before the next dispatch or at the end; this only keeps an early failure
-    // from counting as an unhandled rejection meanwhile.
-    inFlight.catch(() => undefined);
-  };
-
-  let batch = newBatch();
   try {
-    try {
-      for await (const line of readLines(file, {
-        maxLineBytes: parser.maxLineBytes,
-        start: checkpoint.offset,
-        firstLine: checkpoint.line + 1,
-        end: info.size,
-      })) {
-        if (options.signal?.aborted) break;
-        linesRead += 1;
-        bytesRead = line.end;
-
-        const record = parser.parse(line);
-        const result = record.kind === 'value' ? validateEvent(record.value, { maxBytes: options.maxBytes }) : undefined;
-        if (record.kind === 'value' && result?.ok) {
-          const message: Message = {
-            key: `${result.event.tenantId}/${result.event.entityId}`,
-            value: record.value,
-            headers: { traceparent: traceparent(), [IMPORT_HEADERS.file]: file, [IMPORT_HEADERS.line]: String(line.number) },
-          };
-          const size = messageBytes(message);
-          if (batch.messages.length > 0 && batch.bytes + size > MAX_SEND_BYTES) {
-            // The batch ends at the previous line; this one opens the next.
-            await dispatch(batch);
-            batch = newBatch();
-            if (options.signal?.aborted) break;
-          }
-          batch.messages.push(message);
-          batch.bytes += size;
-          batch.counts.published += 1;
-        } else if (record.kind === 'skip') {
-          batch.counts.skipped += 1;
-        } else {
-          const problems: readonly RecordProblem[] =
-            record.kind === 'invalid' ? record.problems : result && !result.ok ? result.problems : [];
-          const partial = result && !result.ok ? result.partial : {};
-          const reason = problems[0]?.code ?? 'UNKNOWN';
-          rejectedRead += 1;
-          batch.counts.rejected += 1;
-          batch.counts.rejectedByReason[reason] = (batch.counts.rejectedByReason[reason] ?? 0) + 1;
-          // Line, codes and ids only: never the event's content (it may be personal data).
-          batch.rejects.push(
-            `${JSON.stringify({ line: line.number, reason, eventId: partial.eventId, tenantId: partial.tenantId, problems })}\n`,
-          );
-        }
-        batch.counts.lines += 1;
-        batch.lastLine = line.number;
-        batch.end = line.end;
-
-        // Bounded by lines, not messages, so that a stretch of rejects or blank lines
-        // is checkpointed too instead of piling up in memory.
-        if (batch.counts.lines >= options.batchSize) {
-          await dispatch(batch);
-          batch = newBatch();
-          if (options.signal?.aborted) break;
-        }
-        const at = now();
-        if (deps.onProgress && at - lastProgress >= (options.progressIntervalMs ?? 1000)) {
-          lastProgress = at;
-          deps.onProgress(progress(at));
-        }
-      }
-      if (!options.signal?.aborted && batch.counts.lines > 0) await dispatch(batch);
-      if (inFlight) await inFlight;
-      // Checked after the last send: an interrupt that came too late to stop anything
-      // still leaves a complete import.
-      const complete = checkpoint.offset === info.size;
-      if (complete) {
-        checkpoint = { ...checkpoint, complete: true, updatedAt: new Date(now()).toISOString() };
-        await saveCheckpoint(paths.checkpoint, checkpoint);
-        deps.onProgress?.(progress(now()));
-      }
-      return {
-        ...base,
-        status: complete ? 'complete' : 'interrupted',
-        resumedAfterLine: resumeFrom ? resumeFrom.line : null,
-        lastLine: checkpoint.line,
-        run: subtractCounts(checkpoint.totals, startTotals),
-        total: checkpoint.totals,
-        durationMs: now() - startedMs,
-      };
-    } catch (err) {
-      // The last acknowledged batch's checkpoint is on disk; let a send still in flight
-      // finish so that it can move the checkpoint too.
-      await inFlight?.catch(() => undefined);
-      if (err instanceof ImportError) throw err;
-      throw new ImportError(
-        `publishing to ${options.topic} failed (${err instanceof Error ? err.message : String(err)}); ` +
-          `lines 1-${checkpoint.line} are published and checkpointed. Fix the cause and run the same command again to resume.`,
-        { cause: err },
-      );
+    const checkpointer = createCheckpointer({
+      path: paths.checkpoint,
+      start: resumeFrom
+        ? { ...resumeFrom, rejectsFile, rejectsBytes: rejects.bytes }
+        : freshCheckpoint({
+            file,
+            size: info.size,
+            mtimeMs: info.mtimeMs,
+            topic: options.topic,
+            format: options.format,
+            rejectsFile,
+            at: startedMs,
+          }),
+      rejects,
+      now,
+    });
+    const start = checkpointer.current;
+    const tally = { linesRead: 0, rejected: 0, bytesRead: start.offset };
+    const progress = (): ImportProgress => ({
+      ...tally,
+      published: checkpointer.current.totals.published - start.totals.published,
+      startOffset: start.offset,
+      fileSize: info.size,
+      elapsedMs: now() - startedMs,
+    });
+    await publishLines({ options, deps, file, size: info.size, parser, checkpointer, tally, progress, startedMs });
+    // Checked after the last send: an interrupt that came too late to stop anything
+    // still leaves a complete import.
+    const complete = checkpointer.current.offset === info.size;
+    if (complete) {
+      await checkpointer.complete();
+      deps.onProgress?.(progress());
     }
+    return {
+      ...base,
+      status: complete ? 'complete' : 'interrupted',
+      resumedAfterLine: resumeFrom ? resumeFrom.line : null,
+      lastLine: checkpointer.current.line,
+      run: subtractCounts(checkpointer.current.totals, start.totals),
+      total: checkpointer.current.totals,
+      durationMs: now() - startedMs,
+    };
   } finally {
     await rejects.close();
   }
 }
 
-function subtractCounts(a: ImportCounts, b: ImportCounts): ImportCounts {
-  const rejectedByReason: Record<string, number> = {};
-  for (const [reason, n] of Object.entries(a.rejectedByReason)) {
-    const diff = n - (b.rejectedByReason[reason] ?? 0);
-    if (diff > 0) rejectedByReason[reason] = diff;
+/**
+ * The pipeline of an import, from the checkpoint on: read lines → parse and validate →
+ * batch → (pace) → produce → checkpoint, with progress. Reading the next batch overlaps
+ * the send of the previous one; after an interrupt the open batch is not sent, and its
+ * lines are read again on resume. A send failure becomes an ImportError saying where
+ * the import can resume, once a send still in flight has settled (it may move the
+ * checkpoint too).
+ */
+async function publishLines(run: {
+  options: ImportOptions;
+  deps: ImportDeps;
+  file: string;
+  size: number;
+  parser: RecordParser;
+  checkpointer: ReturnType<typeof createCheckpointer>;
+  tally: { linesRead: number; rejected: number; bytesRead: number };
+  progress: () => ImportProgress;
+  startedMs: number;
+}): Promise<void> {
+  const { options, deps, checkpointer, tally } = run;
+  const now = deps.now ?? Date.now;
+  const notice = deps.onNotice ?? (() => undefined);
+  const signal = options.signal;
+  const outcomeOptions = { file: run.file, maxBytes: options.maxBytes, traceparent: deps.traceparent ?? newTraceparent };
+  const batcher = createBatcher({ batchSize: options.batchSize });
+  const pace = createPacer({ maxRate: options.maxRate, startedMs: run.startedMs, now, sleep: deps.sleep ?? abortableSleep, signal });
+  const ticker = createProgressTicker({ now, startedMs: run.startedMs, intervalMs: options.progressIntervalMs });
+  const queue = createSendQueue(async (batch: Batch) => {
+    if (batch.messages.length > 0) {
+      const waiting = (s: number) =>
+        notice(
+          `waiting ${s}s for Kafka to acknowledge lines up to ${batch.lastLine}; the producer keeps retrying. ` +
+            'Check the broker. Ctrl-C twice quits at once (unacknowledged lines are sent again on resume).',
+        );
+      await withStallNotice(deps.send(options.topic, batch.messages), waiting);
+    }
+    await checkpointer.advance(batch);
+  });
+  // Paced by the lines read so far; an interrupt while waiting sends nothing more.
+  const dispatch = (batch: Batch) => queue.dispatch(batch, async () => (await pace(tally.linesRead), !signal?.aborted));
+  const start = checkpointer.current;
+  try {
+    reading: for await (const line of readLines(run.file, {
+      maxLineBytes: run.parser.maxLineBytes,
+      start: start.offset,
+      firstLine: start.line + 1,
+      end: run.size,
+    })) {
+      if (signal?.aborted) break;
+      tally.linesRead += 1;
+      tally.bytesRead = line.end;
+      const outcome = lineOutcome(line, run.parser, outcomeOptions);
+      if (outcome.kind === 'reject') tally.rejected += 1;
+      for (const batch of batcher.add(line, outcome)) {
+        await dispatch(batch);
+        if (signal?.aborted) break reading;
+      }
+      if (deps.onProgress && ticker.due()) deps.onProgress(run.progress());
+    }
+    const last = batcher.flush();
+    if (!signal?.aborted && last) await dispatch(last);
+    await queue.drain();
+  } catch (err) {
+    await queue.settle();
+    if (err instanceof ImportError) throw err;
+    throw new ImportError(
+      `publishing to ${options.topic} failed (${err instanceof Error ? err.message : String(err)}); ` +
+        `lines 1-${checkpointer.current.line} are published and checkpointed. Fix the cause and run the same command again to resume.`,
+      { cause: err },
+    );
   }
-  return {
-    lines: a.lines - b.lines,
-    published: a.published - b.published,
-    rejected: a.rejected - b.rejected,
-    rejectedByReason,
-    skipped: a.skipped - b.skipped,
-  };
 }
 
 async function resolveFile(file: string): Promise<string> {
@@ -385,58 +292,4 @@ async function createParser(file: string, options: ImportOptions): Promise<Recor
     return csvParser(line.bytes, options.maxBytes);
   }
   throw new ImportError(`${file} is empty; a CSV import needs a header row (id,source,type,time,tenantid,entityid,seq,data)`);
-}
-
-interface RejectsWriter {
-  bytes: number;
-  append(text: string): Promise<number>;
-  close(): Promise<void>;
-}
-
-/**
- * Opens the rejects file for appending. A resumed import first cuts it back to the
- * length the checkpoint recorded: rejects written after the checkpoint by a run that
- * was killed are listed again by this run, and must not appear twice.
- */
-async function openRejects(path: string, resumeFrom: ImportCheckpoint | undefined, notice: (text: string) => void): Promise<RejectsWriter> {
-  await mkdir(dirname(path), { recursive: true });
-  let keep = 0;
-  if (resumeFrom && resumeFrom.rejectsFile === path) {
-    const size = await stat(path).then(
-      (s) => s.size,
-      () => 0,
-    );
-    if (size < resumeFrom.rejectsBytes)
-      notice(`warning: ${path} is shorter than the checkpoint recorded; some earlier rejects are missing from it`);
-    keep = Math.min(size, resumeFrom.rejectsBytes);
-  } else if (resumeFrom && resumeFrom.rejectsBytes > 0) {
-    notice(`rejects of lines 1-${resumeFrom.line} are in ${resumeFrom.rejectsFile}`);
-  }
-  const handle: FileHandle = await open(path, 'a');
-  await truncate(path, keep);
-  return {
-    bytes: keep,
-    async append(text) {
-      const { bytesWritten } = await handle.write(text);
-      return bytesWritten;
-    },
-    close: () => handle.close(),
-  };
-}
-
-/** While a send is unacknowledged, says every 30 s that the import is waiting and why. */
-async function withStallNotice(send: Promise<void>, batch: Batch, notice: (text: string) => void): Promise<void> {
-  const started = Date.now();
-  const timer = setInterval(() => {
-    const waited = Math.round((Date.now() - started) / 1000);
-    notice(
-      `waiting ${waited}s for Kafka to acknowledge lines up to ${batch.lastLine}; the producer keeps retrying. ` +
-        'Check the broker. Ctrl-C twice quits at once (unacknowledged lines are sent again on resume).',
-    );
-  }, STALL_NOTICE_MS);
-  try {
-    await send;
-  } finally {
-    clearInterval(timer);
-  }
 }
