@@ -37,3 +37,4 @@ export * from './backfill/line-outcome';
 export * from './backfill/produce';
 export * from './backfill/rejects';
 export * from './backfill/progress-ticker';
+export * from './backfill/redrive-warehouse';

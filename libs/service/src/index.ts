@@ -18,3 +18,4 @@ export { declaredScopes, scopeOf, SCOPE_DIRECTIVE } from './scopes';
 export { contextEnvironment } from './environment';
 export { badUserInput, forbidden, formatError, createErrorFormatter, isPublicError, INTERNAL_MESSAGE, PUBLIC_ERROR_CODES } from './errors';
 export { apolloLogger, cachedFor } from './probes';
+export { createMetricsRegistry } from './metrics';
