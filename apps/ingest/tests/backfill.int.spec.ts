@@ -6,14 +6,20 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import type { Kafka } from 'kafkajs';
 import { generateEventList, type CloudEventEnvelope, type GeneratedMessage } from '@phoenix/domain';
-import { loadCheckpoint } from '../src/backfill/checkpoint';
-import { CSV_COLUMNS, formatCsvRow } from '../src/backfill/formats';
-import { IMPORT_HEADERS, runImport, type ImportResult } from '../src/backfill/import';
-import { createPublisher, readTopicToEnd } from '../src/backfill/kafka-io';
-import type { DeadLetter } from '../src/backfill/redrive';
+import {
+  loadCheckpoint,
+  CSV_COLUMNS,
+  formatCsvRow,
+  IMPORT_HEADERS,
+  runImport,
+  type ImportResult,
+  createPublisher,
+  readTopicToEnd,
+  type DeadLetter,
+  createKafka,
+} from '@phoenix/ingest';
 import { loadEnvironment } from '../src/environment';
-import { createKafka } from '../src/kafka';
-import { createLogger } from '../src/logger';
+import { createLogger } from '@phoenix/service';
 
 const root = join(__dirname, '..', '..', '..');
 

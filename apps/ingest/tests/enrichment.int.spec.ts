@@ -1,10 +1,7 @@
 import { createCloudEvent, type EntityStateByType, type EntityType } from '@phoenix/domain';
 import { migrate, sql, type Warehouse } from '@phoenix/bq';
 import { createTestWarehouse, dropTestDataset } from '@phoenix/bq/testing';
-import { createMetrics } from '../src/metrics';
-import { decode } from '../src/pipeline/decode';
-import { createEnricher } from '../src/pipeline/enrichment';
-import { createWarehouseWriter } from '../src/pipeline/writer';
+import { createMetrics, decode, createEnricher, createWarehouseWriter } from '@phoenix/ingest';
 import { asConsumed, testLogger } from './support/harness';
 
 /**

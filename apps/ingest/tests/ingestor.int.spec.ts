@@ -1,12 +1,16 @@
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import { generateEventList, type GeneratedMessage } from '@phoenix/domain';
-import { createHttpServer } from '../src/http';
-import { createIngestor } from '../src/ingestor';
-import { createMetrics } from '../src/metrics';
-import { DEAD_LETTER_HEADERS } from '../src/pipeline/dead-letter';
-import { createEnricher } from '../src/pipeline/enrichment';
-import { createWarehouseWriter } from '../src/pipeline/writer';
-import { createTracing } from '../src/tracing';
+import { createServiceHttpServer } from '@phoenix/service';
+import {
+  createIngestor,
+  createMetrics,
+  lanesReadiness,
+  reconciliationRoute,
+  DEAD_LETTER_HEADERS,
+  createEnricher,
+  createWarehouseWriter,
+  createTracing,
+} from '@phoenix/ingest';
 import { freshWarehouse, testLogger, uniqueName } from './support/harness';
 import { createTopics, deleteTopics, eventually, produce, readAll, testKafka } from './support/kafka';
 import { foldStream } from './support/reference-fold';
@@ -89,7 +93,14 @@ describe('ingest lane against Kafka and the emulator', () => {
     const exporter = new InMemorySpanExporter();
     const { ingestor, producer, metrics, lines } = lane(uniqueName('it-lane'), exporter);
     await producer.connect();
-    const http = createHttpServer({ port: 0, registry: metrics.registry, lanes: { live: ingestor }, logger: testLogger().logger });
+    const lanes = { live: ingestor };
+    const http = createServiceHttpServer({
+      port: 0,
+      registry: metrics.registry,
+      logger: testLogger().logger,
+      readiness: lanesReadiness(lanes),
+      routes: { '/reconciliation': reconciliationRoute(lanes) },
+    });
     const port = await http.listen();
     try {
       await ingestor.start();

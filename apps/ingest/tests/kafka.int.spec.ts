@@ -3,8 +3,8 @@ import { Writable } from 'node:stream';
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import { generateEventList } from '@phoenix/domain';
 import { loadEnvironment } from '../src/environment';
-import { createKafka } from '../src/kafka';
-import { createLogger } from '../src/logger';
+import { createKafka } from '@phoenix/ingest';
+import { createLogger } from '@phoenix/service';
 
 /**
  * The broker contract the ingest pipeline relies on, against the real local broker:

@@ -1,6 +1,4 @@
-import { createMetrics } from '../src/metrics';
-import type { Decoded } from '../src/pipeline/decode';
-import type { WrittenBatch } from '../src/pipeline/writer';
+import { createMetrics, type Decoded, type WrittenBatch } from '@phoenix/ingest';
 import { createTopics, deleteTopics, eventually, produce, testKafka } from './support/kafka';
 import { testLane } from './support/lane';
 

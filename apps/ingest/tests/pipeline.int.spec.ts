@@ -1,11 +1,7 @@
 import fc from 'fast-check';
 import { createCloudEvent, ENTITY_TYPES, generateEventList, type GeneratedMessage } from '@phoenix/domain';
-import { decode } from '../src/pipeline/decode';
+import { decode, createGroupCommit, createEnricher, createWarehouseWriter, createMetrics } from '@phoenix/ingest';
 import { feedWatermark, join, openWritesQuery, sql, WarehouseError, type Warehouse, type WriteLogRow } from '@phoenix/bq';
-import { createGroupCommit } from '../src/pipeline/group-commit';
-import { createEnricher } from '../src/pipeline/enrichment';
-import { createWarehouseWriter } from '../src/pipeline/writer';
-import { createMetrics } from '../src/metrics';
 import { asConsumed, freshWarehouse, testLogger } from './support/harness';
 import { createTopics, deleteTopics, eventually, produce, testKafka } from './support/kafka';
 import { testLane } from './support/lane';

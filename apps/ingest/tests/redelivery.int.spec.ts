@@ -2,11 +2,7 @@ import { connect, type Socket } from 'node:net';
 import { Kafka, logLevel, type ISocketFactory } from 'kafkajs';
 import { generateEventList } from '@phoenix/domain';
 import { loadEnvironment } from '../src/environment';
-import { createIngestor } from '../src/ingestor';
-import { createMetrics } from '../src/metrics';
-import { DEAD_LETTER_HEADERS } from '../src/pipeline/dead-letter';
-import type { WarehouseWriter } from '../src/pipeline/writer';
-import { createTracing } from '../src/tracing';
+import { createIngestor, createMetrics, DEAD_LETTER_HEADERS, type WarehouseWriter, createTracing } from '@phoenix/ingest';
 import { freshWarehouse, testLogger, uniqueName } from './support/harness';
 import { createTopics, deleteTopics, eventually, produce, readAll, testKafka } from './support/kafka';
 

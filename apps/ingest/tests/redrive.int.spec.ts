@@ -6,12 +6,17 @@ import type { IHeaders, Kafka } from 'kafkajs';
 import { deadLetterRow, insertDeadLettersStatement, migrate, sql, type Warehouse } from '@phoenix/bq';
 import { createTestWarehouse, dropTestDataset } from '@phoenix/bq/testing';
 import { generateEventList, validateEvent, type CloudEventEnvelope } from '@phoenix/domain';
-import { readTopicToEnd } from '../src/backfill/kafka-io';
-import type { DeadLetter, RedriveSummary } from '../src/backfill/redrive';
+import {
+  readTopicToEnd,
+  type DeadLetter,
+  type RedriveSummary,
+  createKafka,
+  DEAD_LETTER_HEADERS,
+  deadLetterHeaders,
+  deadLetterId,
+} from '@phoenix/ingest';
 import { loadEnvironment } from '../src/environment';
-import { createKafka } from '../src/kafka';
-import { createLogger } from '../src/logger';
-import { DEAD_LETTER_HEADERS, deadLetterHeaders, deadLetterId } from '../src/pipeline/dead-letter';
+import { createLogger } from '@phoenix/service';
 
 const root = join(__dirname, '..', '..', '..');
 const tsx = join(root, 'node_modules/.bin/tsx');

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createTracing } from '../src/tracing';
+import { createTracing } from '@phoenix/ingest';
 
 /** A local OTLP/HTTP receiver (a collector stand-in): records every request's path, content type and body. */
 async function receiver() {

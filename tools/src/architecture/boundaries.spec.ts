@@ -51,6 +51,8 @@ describe('module boundaries', () => {
       { filePath: 'apps/gateway/src/probe2.ts', code: importOf('kafkajs') },
       { filePath: 'libs/domain/src/probe.ts', code: importOf('kafkajs') },
       { filePath: 'libs/bq/src/probe2.ts', code: importOf('kafkajs') },
+      { filePath: 'libs/ingest/src/probe.ts', code: importOf('kafkajs') },
+      { filePath: 'libs/ingest/src/probe2.ts', code: importOf('@google-cloud/bigquery') },
     ]);
     expect(results.map((r) => r.includes('@nx/enforce-module-boundaries'))).toEqual([
       false,
@@ -61,6 +63,8 @@ describe('module boundaries', () => {
       true,
       true,
       true,
+      true,
+      false,
       true,
     ]);
   });
@@ -121,6 +125,36 @@ describe('module boundaries', () => {
     expect(results.map((r) => r.includes('@nx/enforce-module-boundaries'))).toEqual([false, false, false, true, true, true, true]);
   });
 
+  it('lets apps build on feature libraries, feature libraries on the shared kits only, and benchmarks on libraries only', () => {
+    const results = lint([
+      { filePath: 'apps/ingest/src/probe.ts', code: importOf('@phoenix/ingest') },
+      { filePath: 'benchmarks/ingest/probe.ts', code: importOf('@phoenix/ingest') },
+      { filePath: 'libs/ingest/src/probe.ts', code: importOf('@phoenix/service') },
+      // A feature library never reaches up into an app, nor a runtime kit into a feature.
+      { filePath: 'libs/ingest/src/probe2.ts', code: importOf('../../../apps/ingest/src/environment') },
+      { filePath: 'libs/service/src/probe.ts', code: importOf('@phoenix/ingest') },
+      // The API side never gets the ingest (and with it the broker).
+      { filePath: 'apps/gateway/src/probe.ts', code: importOf('@phoenix/ingest') },
+      { filePath: 'apps/subgraph-audit/src/probe.ts', code: importOf('@phoenix/ingest') },
+      // Benchmarks run apps as child processes; they never import one.
+      { filePath: 'benchmarks/ingest/probe2.ts', code: importOf('../../apps/ingest/src/environment') },
+      { filePath: 'benchmarks/gateway/probe.ts', code: importOf('../../apps/gateway/src/server') },
+      { filePath: 'tools/src/probe.ts', code: importOf('@phoenix/ingest') },
+    ]);
+    expect(results.map((r) => r.includes('@nx/enforce-module-boundaries'))).toEqual([
+      false,
+      false,
+      false,
+      true,
+      true,
+      true,
+      true,
+      true,
+      true,
+      true,
+    ]);
+  });
+
   it('lets only environment.ts files read process.env', () => {
     const code = "export const v = process.env['X'];\n";
     const destructured = 'const { env } = process;\nexport const v = env;\n';
@@ -129,19 +163,24 @@ describe('module boundaries', () => {
       { filePath: 'apps/ingest/src/probe.ts', code },
       { filePath: 'libs/domain/src/probe.ts', code: destructured },
       { filePath: 'apps/ingest/src/environment.ts', code },
+      { filePath: 'libs/ingest/src/probe.ts', code },
+      { filePath: 'benchmarks/ingest/probe.ts', code },
     ]);
-    expect(results.map((r) => r.includes('no-restricted-syntax'))).toEqual([true, true, true, false]);
+    expect(results.map((r) => r.includes('no-restricted-syntax'))).toEqual([true, true, true, false, true, false]);
   });
 });
 
 describe('project graph', () => {
   it('marks every app affected by a change to libs/domain', () => {
     expect(affected('libs/domain/src/index.ts')).toEqual([
+      'bench-gateway',
+      'bench-ingest',
       'bench-subgraphs',
       'bq',
       'domain',
       'gateway',
       'ingest',
+      'ingest-lib',
       'service',
       'subgraph',
       'subgraph-audit',
@@ -155,12 +194,18 @@ describe('project graph', () => {
     expect(affected('apps/gateway/src/main.ts')).toEqual(['gateway']);
   });
 
+  it('marks the ingest app and its benchmark affected by a change to libs/ingest, nothing on the API side', () => {
+    expect(affected('libs/ingest/src/index.ts')).toEqual(['bench-ingest', 'ingest', 'ingest-lib']);
+  });
+
   it('marks the warehouse users affected by a change to libs/bq (the gateway only because its tests seed data)', () => {
     expect(affected('libs/bq/src/index.ts')).toEqual([
+      'bench-ingest',
       'bench-subgraphs',
       'bq',
       'gateway',
       'ingest',
+      'ingest-lib',
       'subgraph',
       'subgraph-audit',
       'subgraph-bookings',

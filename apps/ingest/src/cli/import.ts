@@ -6,15 +6,26 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
-import { ConfigError } from '@phoenix/domain';
-import { commandLogLevel, EXIT, handleInterrupts, integerFlag, UsageError } from '../backfill/cli-support';
-import { detectFormat, IMPORT_FORMATS, ImportError, type ImportFormat } from '../backfill/formats';
-import { runImport } from '../backfill/import';
-import { createPublisher, missingTopics } from '../backfill/kafka-io';
-import { formatImportProgress, formatImportSummary } from '../backfill/progress';
+import {
+  commandLogLevel,
+  EXIT,
+  handleInterrupts,
+  integerFlag,
+  UsageError,
+  detectFormat,
+  IMPORT_FORMATS,
+  ImportError,
+  type ImportFormat,
+  runImport,
+  createPublisher,
+  requireTopics,
+  runCommand,
+  formatImportProgress,
+  formatImportSummary,
+  createKafka,
+} from '@phoenix/ingest';
 import { loadEnvironment } from '../environment';
-import { createKafka } from '../kafka';
-import { createLogger } from '../logger';
+import { createLogger } from '@phoenix/service';
 
 const USAGE = `usage: tools/import <file> [options]
 
@@ -78,11 +89,7 @@ async function main(argv: string[]): Promise<number> {
   // kafkajs logs to stderr: stdout carries only the summary, so it can be piped.
   const logger = createLogger({ level: commandLogLevel(env.ingest.logLevel), name: 'import', destination: pino.destination(2) });
   const kafka = createKafka(env.kafka, logger);
-  const missing = await missingTopics(kafka, [options.topic]).catch((err: unknown) => {
-    throw new ImportError(
-      `cannot reach Kafka at ${env.kafka.brokers.join(',')} (${err instanceof Error ? err.message : String(err)}); check KAFKA_BROKERS and that the broker runs (locally: npm run services:up)`,
-    );
-  });
+  const missing = await requireTopics(kafka, env.kafka.brokers, [options.topic], (m) => new ImportError(m));
   if (missing.length > 0) {
     throw new ImportError(
       `topic ${options.topic} does not exist; create it (locally: bash tools/local/kafka.sh create-topics) or pass --topic`,
@@ -113,16 +120,4 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    if (err instanceof UsageError || (err instanceof TypeError && 'code' in err && String(err.code).startsWith('ERR_PARSE_ARGS'))) {
-      process.stderr.write(`import: ${err.message}\n\n${USAGE}`);
-    } else if (err instanceof ConfigError || err instanceof ImportError) {
-      process.stderr.write(`import: ${err.message}\n`);
-    } else {
-      process.stderr.write(`import failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-    }
-    process.exit(EXIT.failed);
-  },
-);
+runCommand('import', USAGE, main, (err) => err instanceof ImportError);

@@ -4,34 +4,19 @@
  * Exit 0 when all is there, 1 otherwise (with what to do). The status step of `npm start`.
  */
 import { ConfigError } from '@phoenix/domain';
-import { createWarehouse, WAREHOUSE_TABLES } from '@phoenix/bq';
+import { createWarehouse } from '@phoenix/bq';
+import { checkPrerequisites, createKafka, createMetrics } from '@phoenix/ingest';
+import { createLogger } from '@phoenix/service';
 import { loadEnvironment } from '../environment';
-import { createKafka } from '../kafka';
-import { createLogger } from '../logger';
-import { preflight } from '../preflight';
 
 async function main(): Promise<number> {
   const env = loadEnvironment();
   const logger = createLogger({ level: env.ingest.logLevel, name: 'ingest-preflight' });
   const kafka = createKafka(env.kafka, logger);
   const warehouse = createWarehouse(env.warehouse);
-  const topics = [env.ingest.topics.events, env.ingest.topics.backfill, env.ingest.topics.deadLetter];
-  const report = await preflight({
-    kafka,
-    warehouse,
-    topics,
-    deadLetterTopic: env.ingest.topics.deadLetter,
-    requiredTables: WAREHOUSE_TABLES.map((t) => t.name),
-    logger,
-  });
-  const missingTopics = Object.entries(report.kafka.topics)
-    .filter(([, t]) => t === 'missing')
-    .map(([name]) => name);
-  if (missingTopics.length > 0 || report.warehouse.missingTables.length > 0) {
-    logger.error(
-      { missingTopics, missingTables: report.warehouse.missingTables },
-      'preflight failed: create the topics (tools/local/kafka.sh create-topics) and run npm run migrate',
-    );
+  const missing = await checkPrerequisites({ kafka, warehouse, metrics: createMetrics(), logger, topics: env.ingest.topics });
+  if (missing.missingTopics.length > 0 || missing.missingTables.length > 0) {
+    logger.error(missing, 'preflight failed: create the topics (tools/local/kafka.sh create-topics) and run npm run migrate');
     return 1;
   }
   return 0;

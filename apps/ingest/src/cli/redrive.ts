@@ -6,15 +6,29 @@
  */
 import { parseArgs } from 'node:util';
 import pino from 'pino';
-import { createWarehouse, deadLetterOriginalsQuery, markDeadLettersRedrivenStatement, type DeadLetterOriginalRow } from '@phoenix/bq';
-import { ConfigError, PROBLEM_CODES } from '@phoenix/domain';
-import { commandLogLevel, EXIT, handleInterrupts, integerFlag, timeFlag, UsageError } from '../backfill/cli-support';
-import { createPublisher, missingTopics, readTopicToEnd } from '../backfill/kafka-io';
-import { formatRedriveProgress, formatRedriveSummary } from '../backfill/progress';
-import { RedriveError, runRedrive } from '../backfill/redrive';
+import { createWarehouse } from '@phoenix/bq';
+import { PROBLEM_CODES } from '@phoenix/domain';
+import {
+  commandLogLevel,
+  EXIT,
+  handleInterrupts,
+  integerFlag,
+  timeFlag,
+  UsageError,
+  createPublisher,
+  readTopicToEnd,
+  formatRedriveProgress,
+  formatRedriveSummary,
+  RedriveError,
+  runRedrive,
+  missingTopics,
+  redriveWarehouseDeps,
+  requireTopics,
+  runCommand,
+  createKafka,
+} from '@phoenix/ingest';
 import { loadEnvironment } from '../environment';
-import { createKafka } from '../kafka';
-import { createLogger } from '../logger';
+import { createLogger } from '@phoenix/service';
 
 const REASONS = [...Object.keys(PROBLEM_CODES), 'UNKNOWN'];
 
@@ -73,11 +87,7 @@ async function main(argv: string[]): Promise<number> {
   const logger = createLogger({ level: commandLogLevel(env.ingest.logLevel), name: 'redrive', destination: pino.destination(2) });
   const kafka = createKafka(env.kafka, logger);
   const required = [deadLetterTopic, ...(values.to ? [values.to] : [])];
-  const missing = await missingTopics(kafka, required).catch((err: unknown) => {
-    throw new RedriveError(
-      `cannot reach Kafka at ${env.kafka.brokers.join(',')} (${err instanceof Error ? err.message : String(err)}); check KAFKA_BROKERS and that the broker runs (locally: npm run services:up)`,
-    );
-  });
+  const missing = await requireTopics(kafka, env.kafka.brokers, required, (m) => new RedriveError(m));
   if (missing.length > 0) {
     throw new RedriveError(
       `topic(s) ${missing.join(', ')} do not exist; check TOPIC_DEADLETTER and --to (locally: bash tools/local/kafka.sh create-topics)`,
@@ -108,34 +118,7 @@ async function main(argv: string[]): Promise<number> {
           readTopicToEnd(kafka, topic, onBatch, { groupPrefix: 'phoenix-redrive', ...(signal ? { signal } : {}) }),
         send: (topic, messages) => publisher.send(topic, messages),
         topicExists: async (topic) => (await missingTopics(kafka, [topic])).length === 0,
-        markRedriven: async (letters, at) => {
-          const times = letters.map((l) => l.receivedAtMs);
-          const received = { from: new Date(Math.min(...times)), to: new Date(Math.max(...times)) };
-          const statement = markDeadLettersRedrivenStatement(
-            warehouse,
-            letters.map((l) => l.id),
-            at,
-            received,
-          );
-          return (await warehouse.execute(statement)).affectedRows;
-        },
-        fetchOriginals: async (letters) => {
-          const times = letters.map((l) => l.receivedAtMs);
-          const received = { from: new Date(Math.min(...times)), to: new Date(Math.max(...times)) };
-          const rows = await warehouse.query<DeadLetterOriginalRow>(
-            deadLetterOriginalsQuery(
-              warehouse,
-              letters.map((l) => l.id),
-              received,
-            ),
-          );
-          return new Map(
-            rows.map((r) => [
-              r.dead_letter_id,
-              { key: r.message_key, value: r.payload, headers: r.headers ? (JSON.parse(r.headers) as Record<string, string>) : {} },
-            ]),
-          );
-        },
+        ...redriveWarehouseDeps(warehouse),
         onProgress: (p) => say(formatRedriveProgress(p).replace(/^redrive: /, '')),
       },
     );
@@ -148,16 +131,4 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    if (err instanceof UsageError || (err instanceof TypeError && 'code' in err && String(err.code).startsWith('ERR_PARSE_ARGS'))) {
-      process.stderr.write(`redrive: ${err.message}\n\n${USAGE}`);
-    } else if (err instanceof ConfigError || err instanceof RedriveError) {
-      process.stderr.write(`redrive: ${err.message}\n`);
-    } else {
-      process.stderr.write(`redrive failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-    }
-    process.exit(EXIT.failed);
-  },
-);
+runCommand('redrive', USAGE, main, (err) => err instanceof RedriveError);

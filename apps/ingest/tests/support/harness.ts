@@ -2,11 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { migrate, type Warehouse } from '@phoenix/bq';
 import { createTestWarehouse, dropTestDataset } from '@phoenix/bq/testing';
-import { createLogger } from '../../src/logger';
-import { createMetrics } from '../../src/metrics';
-import { createEnricher } from '../../src/pipeline/enrichment';
-import { createWarehouseWriter } from '../../src/pipeline/writer';
-import type { ConsumedMessage } from '../../src/pipeline/decode';
+import { createLogger } from '@phoenix/service';
+import { createMetrics, createEnricher, createWarehouseWriter, type ConsumedMessage } from '@phoenix/ingest';
 import type { GeneratedMessage } from '@phoenix/domain';
 
 /** A quiet logger that keeps its lines for assertions. */

@@ -1,6 +1,6 @@
 import type { Kafka, Message } from 'kafkajs';
 import { loadEnvironment } from '../../src/environment';
-import { createKafka } from '../../src/kafka';
+import { createKafka } from '@phoenix/ingest';
 import { testLogger, uniqueName } from './harness';
 
 /** A Kafka client for tests, on the local broker the global setup started. */

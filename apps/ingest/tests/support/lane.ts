@@ -1,8 +1,5 @@
 import type { Kafka } from 'kafkajs';
-import { createIngestor, type IngestorConfig } from '../../src/ingestor';
-import { createMetrics } from '../../src/metrics';
-import type { WarehouseWriter } from '../../src/pipeline/writer';
-import { createTracing, type Tracing } from '../../src/tracing';
+import { createIngestor, type IngestorConfig, createMetrics, type WarehouseWriter, createTracing, type Tracing } from '@phoenix/ingest';
 import { testLogger, uniqueName } from './harness';
 
 /**

@@ -207,7 +207,7 @@ async function main(argv: string[]): Promise<number> {
     if (!GATEWAYS.includes(g as GatewayName)) throw new UsageError(`--gateways: unknown gateway ${g} (use ${GATEWAYS.join(', ')})`);
   }
   const gateways = GATEWAYS.filter((g) => selected.includes(g));
-  const root = resolve(__dirname, '../../..');
+  const root = resolve(__dirname, '../..');
   const startedAt = new Date();
   const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
   const out = resolve(values.out ?? join(root, `.local/bench/gateway-${stamp}.json`));

@@ -6,7 +6,7 @@ import { generateWorkload } from './workload';
 /**
  * (b)'s per-batch work on in-memory messages, without Kafka: for iterating on the
  * pipeline's CPU cost (CPU µs per event over `toString` + `JSON.parse`, median of rounds).
- * Not part of the benchmark's report. Run: tsx --tsconfig apps/ingest/tsconfig.app.json apps/ingest/bench/pipeline-harness.ts [rounds]
+ * Not part of the benchmark's report. Run: tsx --tsconfig benchmarks/ingest/tsconfig.json benchmarks/ingest/pipeline-harness.ts [rounds]
  */
 async function main(): Promise<void> {
   const rounds = Number(process.argv[2] ?? 11);

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { createKafka } from './kafka';
-import { createLogger } from './logger';
+import { createLogger } from '@phoenix/service';
 
 describe('createKafka', () => {
   const logger = createLogger({ level: 'silent', name: 'test', destination: new Writable({ write: (_c, _e, done) => done() }) });

@@ -1,7 +1,8 @@
 import type { IHeaders, Message } from 'kafkajs';
 import { validateEvent } from '@phoenix/domain';
 import { DEAD_LETTER_HEADERS, deadLetterId, headerText, sha256Hex } from '../pipeline/dead-letter';
-import { chunkMessages } from './messages';
+import { produceInChunks } from './produce';
+import { createProgressTicker } from './progress-ticker';
 
 /** A fatal, operator-fixable problem (a missing topic, an unreachable broker); the message says what to do. */
 export class RedriveError extends Error {
@@ -224,7 +225,7 @@ export async function runRedrive(options: RedriveOptions, deps: RedriveDeps): Pr
   const handled = new Set<string>();
   const bump = (counts: Record<string, number>, key: string, n = 1) => (counts[key] = (counts[key] ?? 0) + n);
   const topicExists = new Map<string, Promise<boolean>>();
-  let lastProgress = started;
+  const ticker = createProgressTicker({ now, startedMs: started, intervalMs: options.progressIntervalMs });
 
   /**
    * The UPDATE can lose to the ingest's MERGE on the same table (BigQuery: "could not
@@ -322,19 +323,18 @@ export async function runRedrive(options: RedriveOptions, deps: RedriveDeps): Pr
         }
         // A dead-letter batch is finished (sent and acknowledged) before the next is read,
         // so an interrupt never leaves a letter half-handled.
-        for (const chunk of chunkMessages(messages, options.batchSize ?? 500)) {
-          if (!options.dryRun) {
-            await deps.send(topic, chunk);
+        const redriven = (n: number) => {
+          summary.redriven += n;
+          bump(summary.redrivenByTopic, topic, n);
+        };
+        if (options.dryRun) redriven(messages.length);
+        else
+          await produceInChunks(deps.send, topic, messages, options.batchSize ?? 500, async (chunk) => {
             await mark(chunk.flatMap((m) => filed.get(m) ?? []));
-          }
-          summary.redriven += chunk.length;
-          bump(summary.redrivenByTopic, topic, chunk.length);
-        }
+            redriven(chunk.length);
+          });
       }
-      if (deps.onProgress && now() - lastProgress >= (options.progressIntervalMs ?? 1000)) {
-        lastProgress = now();
-        deps.onProgress(summary);
-      }
+      if (deps.onProgress && ticker.due()) deps.onProgress(summary);
     },
     options.signal,
   );

@@ -4,14 +4,25 @@ import type { EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import type { Logger } from 'pino';
 import { type QueryOptions, type Row, type Statement, type Warehouse } from '@phoenix/bq';
 import type { DomainEvent } from '@phoenix/domain';
-import { createIngestor, laneConsumerSettings, type PartitionTally } from '../src/ingestor';
-import { createMetrics } from '../src/metrics';
-import { classify, type CurrentVersion, type EventOutcome } from '../src/pipeline/classify';
-import { decode, type ConsumedMessage, type Decoded } from '../src/pipeline/decode';
-import { createEnricher } from '../src/pipeline/enrichment';
-import { createGroupCommit } from '../src/pipeline/group-commit';
-import { appliedEvents, buildRows, createWarehouseWriter, type WarehouseWriter } from '../src/pipeline/writer';
-import { createTracing } from '../src/tracing';
+import {
+  createIngestor,
+  laneConsumerSettings,
+  type PartitionTally,
+  createMetrics,
+  classify,
+  type CurrentVersion,
+  type EventOutcome,
+  decode,
+  type ConsumedMessage,
+  type Decoded,
+  createEnricher,
+  createGroupCommit,
+  appliedEvents,
+  buildRows,
+  createWarehouseWriter,
+  type WarehouseWriter,
+  createTracing,
+} from '@phoenix/ingest';
 import { createStageTimer, type Measurement, type Meter } from './measure';
 
 /**

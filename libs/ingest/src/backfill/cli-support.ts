@@ -1,3 +1,7 @@
+import type { Kafka } from 'kafkajs';
+import { ConfigError } from '@phoenix/domain';
+import { missingTopics } from './kafka-io';
+
 /** Helpers shared by the `import` and `redrive` command lines. */
 
 /** A wrong flag or argument: the command prints the message and its usage, then exits 1. */
@@ -63,4 +67,42 @@ export function handleInterrupts(
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   };
+}
+
+/**
+ * Runs a command's `main` and exits with its code. A usage error prints the message and
+ * the usage; a ConfigError or one of the command's own `known` errors just the message;
+ * anything else the stack. All of those exit 1.
+ */
+export function runCommand(name: string, usage: string, main: (argv: string[]) => Promise<number>, known: (err: unknown) => boolean): void {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      if (err instanceof UsageError || (err instanceof TypeError && 'code' in err && String(err.code).startsWith('ERR_PARSE_ARGS'))) {
+        process.stderr.write(`${name}: ${err.message}\n\n${usage}`);
+      } else if (err instanceof ConfigError || known(err)) {
+        process.stderr.write(`${name}: ${(err as Error).message}\n`);
+      } else {
+        process.stderr.write(`${name} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      }
+      process.exit(EXIT.failed);
+    },
+  );
+}
+
+/**
+ * The topics a command needs that do not exist; an unreachable broker becomes `fail`
+ * with what to check.
+ */
+export async function requireTopics(
+  kafka: Kafka,
+  brokers: readonly string[],
+  topics: string[],
+  fail: (message: string) => Error,
+): Promise<string[]> {
+  return missingTopics(kafka, topics).catch((err: unknown) => {
+    throw fail(
+      `cannot reach Kafka at ${brokers.join(',')} (${err instanceof Error ? err.message : String(err)}); check KAFKA_BROKERS and that the broker runs (locally: npm run services:up)`,
+    );
+  });
 }

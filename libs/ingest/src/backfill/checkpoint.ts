@@ -148,3 +148,79 @@ export function decideResume(
   }
   return { action: 'resume', checkpoint: found, notice: `resuming after line ${found.line} (${so} so far)` };
 }
+
+/** The counts of the stretch between two totals (`a` after `b`). */
+export function subtractCounts(a: ImportCounts, b: ImportCounts): ImportCounts {
+  const rejectedByReason: Record<string, number> = {};
+  for (const [reason, n] of Object.entries(a.rejectedByReason)) {
+    const diff = n - (b.rejectedByReason[reason] ?? 0);
+    if (diff > 0) rejectedByReason[reason] = diff;
+  }
+  return {
+    lines: a.lines - b.lines,
+    published: a.published - b.published,
+    rejected: a.rejected - b.rejected,
+    rejectedByReason,
+    skipped: a.skipped - b.skipped,
+  };
+}
+
+/** A first checkpoint: nothing done yet. */
+export function freshCheckpoint(fields: {
+  file: string;
+  size: number;
+  mtimeMs: number;
+  topic: string;
+  format: ImportFormat;
+  rejectsFile: string;
+  at: number;
+}): ImportCheckpoint {
+  const { at, ...rest } = fields;
+  const stamp = new Date(at).toISOString();
+  return {
+    version: 1,
+    ...rest,
+    line: 0,
+    offset: 0,
+    totals: emptyCounts(),
+    rejectsBytes: 0,
+    complete: false,
+    startedAt: stamp,
+    updatedAt: stamp,
+  };
+}
+
+/**
+ * The checkpoint step of an import: after a batch is acknowledged, its rejects go to
+ * the rejects file and the checkpoint moves past its last line, on disk — so it never
+ * claims a line whose event is not on the topic, and never lags one that is.
+ */
+export function createCheckpointer(options: {
+  path: string;
+  start: ImportCheckpoint;
+  rejects: { readonly bytes: number; append(text: string): Promise<number> };
+  now: () => number;
+}) {
+  let checkpoint = options.start;
+  const save = async (next: ImportCheckpoint) => {
+    checkpoint = next;
+    await saveCheckpoint(options.path, next);
+  };
+  return {
+    get current(): ImportCheckpoint {
+      return checkpoint;
+    },
+    async advance(batch: { rejects: readonly string[]; counts: ImportCounts; lastLine: number; end: number }): Promise<void> {
+      if (batch.rejects.length > 0) await options.rejects.append(batch.rejects.join(''));
+      await save({
+        ...checkpoint,
+        line: batch.lastLine,
+        offset: batch.end,
+        totals: addCounts(checkpoint.totals, batch.counts),
+        rejectsBytes: options.rejects.bytes,
+        updatedAt: new Date(options.now()).toISOString(),
+      });
+    },
+    complete: () => save({ ...checkpoint, complete: true, updatedAt: new Date(options.now()).toISOString() }),
+  };
+}

@@ -17,9 +17,8 @@ import pino from 'pino';
 import { createWarehouse, migrate } from '@phoenix/bq';
 import { dropTestDataset } from '@phoenix/bq/testing';
 import { ConfigError } from '@phoenix/domain';
-import { loadEnvironment } from '../src/environment';
-import { createKafka } from '../src/kafka';
-import { createLogger } from '../src/logger';
+import { createKafka, parseIngestEnvironment } from '@phoenix/ingest';
+import { createLogger } from '@phoenix/service';
 import { createMeter, type Measurement } from './measure';
 import { measureEndToEnd, measurePipelineCpu, measureRawConsumption, type PipelineResult } from './phases';
 import { saveProfile, startProfile, type ProfileSummary } from './profile';
@@ -97,7 +96,7 @@ async function main(argv: string[]): Promise<number> {
   const startedAt = new Date();
   const out = resolve(values.out ?? `.local/bench/ingest-${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
 
-  const env = loadEnvironment();
+  const env = parseIngestEnvironment(process.env);
   const logger = createLogger({ level: logLevel, name: 'ingest-bench', destination: pino.destination(2) });
   const kafka = createKafka({ ...env.kafka, clientId: 'phoenix-ingest-bench' }, logger);
   const runId = randomBytes(4).toString('hex');
