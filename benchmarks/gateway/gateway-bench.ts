@@ -13,7 +13,7 @@ import { cpus, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { isDeepStrictEqual, parseArgs } from 'node:util';
 import { request } from 'undici';
-import { ConsumersFileSchema, generateApiKey } from '@phoenix/domain';
+import { ConsumersFileSchema, generateApiKey } from '@phoenix/access';
 import {
   GATEWAY_LABELS,
   GATEWAYS,

@@ -16,7 +16,7 @@ import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { createWarehouse, migrate } from '@phoenix/bq';
 import { dropTestDataset } from '@phoenix/bq/testing';
-import { ConfigError } from '@phoenix/domain';
+import { ConfigError } from '@phoenix/service/config';
 import { createKafka, parseIngestEnvironment } from '@phoenix/ingest';
 import { createLogger } from '@phoenix/service';
 import { createMeter, type Measurement } from './measure';

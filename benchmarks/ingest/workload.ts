@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Admin, Kafka, Message } from 'kafkajs';
-import { generateEvents, validateEvent, type DomainEvent, type EntityType } from '@phoenix/domain';
+import { validateEvent, type DomainEvent, type EntityType } from '@phoenix/domain';
+import { generateEvents } from '@phoenix/fixtures';
 
 /**
  * The entity types the enricher caches (apps/ingest/src/pipeline/enrichment.ts,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseConfig } from '@phoenix/domain';
+import { parseConfig } from '@phoenix/service/config';
 import { warehouseEnvironment } from '@phoenix/bq';
 
 /** The only place the tools read process.env: the same warehouse variables as the apps. */

@@ -3,7 +3,7 @@
  * the schema in libs/bq. Safe to run any time: it only creates and adds, and refuses
  * destructive changes with the table and column named.
  */
-import { ConfigError } from '@phoenix/domain';
+import { ConfigError } from '@phoenix/service/config';
 import { createWarehouse, migrate, MigrationRefusedError } from '@phoenix/bq';
 import { loadToolsEnvironment } from './environment';
 

@@ -2,7 +2,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generateApiKey } from '@phoenix/domain';
+import { generateApiKey } from '@phoenix/access';
 import { migrate, type Warehouse } from '@phoenix/bq';
 import { createTestWarehouse, dropTestDataset } from '@phoenix/bq/testing';
 

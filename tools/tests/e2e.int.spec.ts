@@ -3,7 +3,8 @@ import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
-import { createCloudEvent, generateApiKey, SCOPES, type EntityType } from '@phoenix/domain';
+import { createCloudEvent, SCOPES, type EntityType } from '@phoenix/domain';
+import { generateApiKey } from '@phoenix/access';
 import { migrate, type Warehouse } from '@phoenix/bq';
 import { createTestWarehouse, dropTestDataset } from '@phoenix/bq/testing';
 import { ServiceProcess } from '@phoenix/service/testing';

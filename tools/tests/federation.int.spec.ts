@@ -1,6 +1,7 @@
 import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
-import { createCloudEvent, CONTEXT_HEADER, SCOPES, signContext, validateEvent, type DomainEvent, type EntityType } from '@phoenix/domain';
+import { createCloudEvent, SCOPES, validateEvent, type DomainEvent, type EntityType } from '@phoenix/domain';
+import { CONTEXT_HEADER, signContext } from '@phoenix/access';
 import { migrate, type Warehouse } from '@phoenix/bq';
 import { applyEvents, createTestWarehouse, dropTestDataset } from '@phoenix/bq/testing';
 import { composeSupergraph } from '../src/federation/compose';

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { createLocalJWKSet, createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
-import { apiKeyId, apiKeyMatches, type RateLimitsConfig } from '@phoenix/domain';
+import { apiKeyId, apiKeyMatches, type RateLimitsConfig } from '@phoenix/access';
 import { HttpGraphQLError } from '@phoenix/service';
 import type { ConsumerStore } from './consumers';
 import type { GatewayEnvironment } from './environment';

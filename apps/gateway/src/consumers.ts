@@ -1,6 +1,6 @@
 import { readFileSync, unwatchFile, watchFile } from 'node:fs';
 import type { Logger } from 'pino';
-import { ConsumersFileSchema, type Consumer, type ConsumersFile } from '@phoenix/domain';
+import { ConsumersFileSchema, type Consumer, type ConsumersFile } from '@phoenix/access';
 
 export class ConsumersFileError extends Error {
   constructor(path: string, problems: readonly string[]) {

@@ -1,4 +1,4 @@
-import { ConfigError } from '@phoenix/domain';
+import { ConfigError } from '@phoenix/service/config';
 import { loadEnvironment } from './environment';
 
 const base = { CONTEXT_SIGNING_SECRET: 'x'.repeat(40), CONSUMERS_FILE: '/etc/phoenix/consumers.json' };

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { z } from 'zod';
-import { envBoolean, envFlag, envList, parseConfig } from '@phoenix/domain';
+import { envBoolean, envFlag, envList, parseConfig } from '@phoenix/service/config';
 import { contextEnvironment } from '@phoenix/service';
 
 /**

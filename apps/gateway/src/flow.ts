@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { ContextKeys } from '@phoenix/domain';
+import type { ContextKeys } from '@phoenix/access';
 import type { GatewayMetrics } from './analytics';
 import type { Authenticate } from './auth';
 import type { GatewayEnvironment } from './environment';

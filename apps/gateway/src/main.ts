@@ -5,7 +5,7 @@
  * graceful shutdown.
  */
 import { Redis } from 'ioredis';
-import { ConfigError } from '@phoenix/domain';
+import { ConfigError } from '@phoenix/service/config';
 import { createLogger, onShutdownSignals } from '@phoenix/service';
 import { createGatewayMetrics } from './analytics';
 import { createAuthenticator } from './auth';

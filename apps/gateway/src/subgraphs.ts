@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { GraphQLError } from 'graphql';
 import { Agent, request } from 'undici';
-import { CONTEXT_HEADER, signContext, type ContextKeys } from '@phoenix/domain';
+import { CONTEXT_HEADER, signContext, type ContextKeys } from '@phoenix/access';
 import type { GatewayContext } from './context';
 import type { GatewayMetrics } from './analytics';
 

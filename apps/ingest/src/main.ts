@@ -3,7 +3,7 @@
  * service (probes, shutdown) → Kafka and warehouse clients → prerequisites → one
  * consumer-group lane per configured lane (live, backfill) → HTTP → start.
  */
-import { ConfigError } from '@phoenix/domain';
+import { ConfigError } from '@phoenix/service/config';
 import { createWarehouse } from '@phoenix/bq';
 import {
   checkPrerequisites,

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import type { Kafka } from 'kafkajs';
-import { generateEventList, type CloudEventEnvelope, type GeneratedMessage } from '@phoenix/domain';
+import { type CloudEventEnvelope } from '@phoenix/domain';
+import { generateEventList, type GeneratedMessage } from '@phoenix/fixtures';
 import {
   loadCheckpoint,
   CSV_COLUMNS,

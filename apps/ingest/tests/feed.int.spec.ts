@@ -1,4 +1,5 @@
-import { ENTITY_TYPES, generateEventList, type GeneratedMessage } from '@phoenix/domain';
+import { ENTITY_TYPES } from '@phoenix/domain';
+import { generateEventList, type GeneratedMessage } from '@phoenix/fixtures';
 import {
   changeKeyOf,
   changesQuery,

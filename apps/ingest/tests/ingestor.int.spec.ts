@@ -1,5 +1,5 @@
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
-import { generateEventList, type GeneratedMessage } from '@phoenix/domain';
+import { generateEventList, type GeneratedMessage } from '@phoenix/fixtures';
 import { createServiceHttpServer } from '@phoenix/service';
 import {
   createIngestor,

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
-import { generateEventList } from '@phoenix/domain';
+import { generateEventList } from '@phoenix/fixtures';
 import { loadEnvironment } from '../src/environment';
 import { createKafka } from '@phoenix/ingest';
 import { createLogger } from '@phoenix/service';

@@ -1,13 +1,6 @@
 import { AssignerProtocol, type Admin } from 'kafkajs';
-import {
-  createCloudEvent,
-  ENTITY_TYPES,
-  generateEventList,
-  validateEvent,
-  type DomainEvent,
-  type EntityStateByType,
-  type EntityType,
-} from '@phoenix/domain';
+import { createCloudEvent, ENTITY_TYPES, validateEvent, type DomainEvent, type EntityStateByType, type EntityType } from '@phoenix/domain';
+import { generateEventList } from '@phoenix/fixtures';
 import {
   changeKeyOf,
   changesQuery,

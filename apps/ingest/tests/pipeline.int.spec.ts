@@ -1,5 +1,6 @@
 import fc from 'fast-check';
-import { createCloudEvent, ENTITY_TYPES, generateEventList, type GeneratedMessage } from '@phoenix/domain';
+import { createCloudEvent, ENTITY_TYPES } from '@phoenix/domain';
+import { generateEventList, type GeneratedMessage } from '@phoenix/fixtures';
 import { decode, createGroupCommit, createEnricher, createWarehouseWriter, createMetrics } from '@phoenix/ingest';
 import { feedWatermark, join, openWritesQuery, sql, WarehouseError, type Warehouse, type WriteLogRow } from '@phoenix/bq';
 import { asConsumed, freshWarehouse, testLogger } from './support/harness';

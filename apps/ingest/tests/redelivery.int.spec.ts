@@ -1,6 +1,6 @@
 import { connect, type Socket } from 'node:net';
 import { Kafka, logLevel, type ISocketFactory } from 'kafkajs';
-import { generateEventList } from '@phoenix/domain';
+import { generateEventList } from '@phoenix/fixtures';
 import { loadEnvironment } from '../src/environment';
 import { createIngestor, createMetrics, DEAD_LETTER_HEADERS, type WarehouseWriter, createTracing } from '@phoenix/ingest';
 import { freshWarehouse, testLogger, uniqueName } from './support/harness';

@@ -5,7 +5,8 @@ import { Writable } from 'node:stream';
 import type { IHeaders, Kafka } from 'kafkajs';
 import { deadLetterRow, insertDeadLettersStatement, migrate, sql, type Warehouse } from '@phoenix/bq';
 import { createTestWarehouse, dropTestDataset } from '@phoenix/bq/testing';
-import { generateEventList, validateEvent, type CloudEventEnvelope } from '@phoenix/domain';
+import { validateEvent, type CloudEventEnvelope } from '@phoenix/domain';
+import { generateEventList } from '@phoenix/fixtures';
 import {
   readTopicToEnd,
   type DeadLetter,

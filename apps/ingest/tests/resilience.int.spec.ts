@@ -1,4 +1,4 @@
-import { generateEventList, type GeneratedMessage } from '@phoenix/domain';
+import { generateEventList, type GeneratedMessage } from '@phoenix/fixtures';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { freshWarehouse, uniqueName } from './support/harness';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseConfig } from '@phoenix/domain';
+import { parseConfig } from '@phoenix/service/config';
 import { warehouseEnvironment } from '@phoenix/bq';
 import { contextEnvironment } from '@phoenix/service';
 import { subgraphHttpEnvironment } from '@phoenix/subgraph';

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import type { ContextKeys } from '@phoenix/domain';
+import type { ContextKeys } from '@phoenix/access';
 import type { Warehouse } from '@phoenix/bq';
 import { createSubgraphServer, loadTypeDefs, type SubgraphMetrics, type SubgraphServer } from '@phoenix/subgraph';
 import type { AuditEnvironment } from './environment';

@@ -2,13 +2,13 @@ import pino from 'pino';
 import {
   compareEventOrder,
   createCloudEvent,
-  generateEventList,
   SCOPES,
   validateEvent,
   type DomainEvent,
   type EntityStateByType,
   type EntityType,
 } from '@phoenix/domain';
+import { generateEventList } from '@phoenix/fixtures';
 import {
   appendHistoryStatement,
   deadLetterRow,

@@ -1,4 +1,4 @@
-import { ConfigError } from '@phoenix/domain';
+import { ConfigError } from '@phoenix/service/config';
 import { loadEnvironment } from './environment';
 
 describe('subgraph-bookings environment', () => {

@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
-import { SCOPES, type ContextKeys } from '@phoenix/domain';
+import { SCOPES } from '@phoenix/domain';
+import { type ContextKeys } from '@phoenix/access';
 import { HttpGraphQLError, type HttpHandler } from '@phoenix/service';
 import { authenticate } from '@phoenix/subgraph';
 import { WriteError } from './errors';

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { createCloudEvent, type EntityType, type EventAction, type RequestContext } from '@phoenix/domain';
+import { createCloudEvent, type EntityType, type EventAction } from '@phoenix/domain';
+import { type RequestContext } from '@phoenix/access';
 import {
   ACTIVE_BOOKING_STATUSES,
   currentByIdsQuery,

@@ -3,7 +3,7 @@
  * Redis, the Kafka producer → the subgraph server → graceful shutdown.
  */
 import { Redis } from 'ioredis';
-import { ConfigError } from '@phoenix/domain';
+import { ConfigError } from '@phoenix/service/config';
 import { createWarehouse } from '@phoenix/bq';
 import { createLogger, onShutdownSignals } from '@phoenix/service';
 import { createSubgraphMetrics } from '@phoenix/subgraph';

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { ContextKeys } from '@phoenix/domain';
+import type { ContextKeys } from '@phoenix/access';
 import type { Warehouse } from '@phoenix/bq';
 import { createSubgraphServer, loadTypeDefs, type SubgraphMetrics, type SubgraphServer } from '@phoenix/subgraph';
 import { cloudEventsHandler } from './cloudevents';

@@ -1,5 +1,5 @@
 import pino from 'pino';
-import type { RequestContext } from '@phoenix/domain';
+import type { RequestContext } from '@phoenix/access';
 import { ident, type Warehouse } from '@phoenix/bq';
 import type { WritesConfig } from './environment';
 import { WriteError } from './errors';

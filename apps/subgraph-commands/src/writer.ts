@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { validateEvent, type EntityType, type RequestContext, type ValidationProblem } from '@phoenix/domain';
+import { validateEvent, type EntityType, type ValidationProblem } from '@phoenix/domain';
+import { type RequestContext } from '@phoenix/access';
 import { eventTraceQuery, type Warehouse } from '@phoenix/bq';
 import type { WritesConfig } from './environment';
 import { WriteError } from './errors';

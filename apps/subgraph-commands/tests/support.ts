@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
-import { createCloudEvent, validateEvent, type DomainEvent, type EntityType, type RequestContext } from '@phoenix/domain';
+import { createCloudEvent, validateEvent, type DomainEvent, type EntityType } from '@phoenix/domain';
+import { type RequestContext } from '@phoenix/access';
 import { currentByIdsQuery, eventTraceQuery, migrate, type Warehouse } from '@phoenix/bq';
 import { applyEvents, createTestWarehouse } from '@phoenix/bq/testing';
 import { ServiceProcess } from '@phoenix/service/testing';

@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
-import { compareEventOrder, generateEventList, validateEvent, type DomainEvent, type EntityType } from '@phoenix/domain';
+import { compareEventOrder, validateEvent, type DomainEvent, type EntityType } from '@phoenix/domain';
+import { generateEventList } from '@phoenix/fixtures';
 import type { Warehouse } from '@phoenix/bq';
 import { applyEvents } from '@phoenix/bq/testing';
 

@@ -1,13 +1,5 @@
 import fc from 'fast-check';
-import {
-  createCloudEvent,
-  generateEventList,
-  isRealDate,
-  isRealTimestamp,
-  validateEvent,
-  formatProblem,
-  type ValidationProblem,
-} from './index';
+import { createCloudEvent, isRealDate, isRealTimestamp, validateEvent, formatProblem, type ValidationProblem } from './index';
 
 const booking = {
   id: 'dbk_1',
@@ -43,17 +35,6 @@ function problemsOf(input: unknown, maxBytes?: number): ValidationProblem[] {
 const codes = (problems: ValidationProblem[]) => problems.map((p) => `${p.code} ${p.path}`);
 
 describe('validateEvent', () => {
-  it('accepts every valid event the generator produces, from bytes, strings and objects', () => {
-    const messages = generateEventList({ seed: 7, tenants: 2, days: 5 });
-    expect(messages.length).toBeGreaterThan(500);
-    for (const message of messages) {
-      for (const input of [message.value, Buffer.from(message.value), JSON.parse(message.value)]) {
-        const result = validateEvent(input);
-        if (!result.ok) throw new Error(`${message.value}\n${result.problems.map(formatProblem).join('\n')}`);
-      }
-    }
-  });
-
   it('normalises the event: entity type, action, tenant, time in ms, seq and tombstone flag', () => {
     const result = validateEvent(JSON.stringify(envelope({ time: '2026-01-06T11:00:00.123+01:00' })));
     expect(result.ok && result.event).toMatchObject({

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { envBoolean, envList, parseConfig } from '@phoenix/domain';
+import { envBoolean, envList, parseConfig } from '@phoenix/service/config';
 import { warehouseEnvironment } from '@phoenix/bq';
 import type { KafkaConnectionConfig } from './kafka';
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { envList } from '@phoenix/domain';
+import { envList } from './config';
 
 /** The secrets the gateway signs request contexts with: comma-separated, the first signs, any verifies (rotation). */
 export const contextEnvironment = z

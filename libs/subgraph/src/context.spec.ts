@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import pino from 'pino';
-import { CONTEXT_HEADER, signContext, type RequestContext } from '@phoenix/domain';
+import { CONTEXT_HEADER, signContext, type RequestContext } from '@phoenix/access';
 import { param, sql, type Statement, type Warehouse } from '@phoenix/bq';
 import { HttpGraphQLError } from '@phoenix/service';
 import { authenticate, createContext, requireScope } from './context';

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { BaseContext } from '@apollo/server';
 import type { Logger } from 'pino';
-import { CONTEXT_HEADER, ContextError, verifyContext, type ContextKeys, type RequestContext } from '@phoenix/domain';
+import { CONTEXT_HEADER, ContextError, verifyContext, type ContextKeys, type RequestContext } from '@phoenix/access';
 import type { Row, Statement, Warehouse } from '@phoenix/bq';
 import { forbidden, HttpGraphQLError } from '@phoenix/service';
 import type { SubgraphMetrics } from './metrics';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { envBoolean } from '@phoenix/domain';
+import { envBoolean } from '@phoenix/service/config';
 
 /**
  * The environment schemas every subgraph composes in its own `environment.ts` (the one

@@ -1,4 +1,4 @@
-import { ConfigError } from '@phoenix/domain';
+import { ConfigError } from '@phoenix/service/config';
 import { createWarehouse, type Warehouse, type WarehouseConfig } from '@phoenix/bq';
 import { createLogger, onShutdownSignals } from '@phoenix/service';
 import type { Logger } from 'pino';

@@ -7,7 +7,7 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { parse, type DocumentNode, type GraphQLScalarType } from 'graphql';
 import type { Logger } from 'pino';
-import type { ContextKeys } from '@phoenix/domain';
+import type { ContextKeys } from '@phoenix/access';
 import { sql, type Warehouse } from '@phoenix/bq';
 import {
   apolloLogger,

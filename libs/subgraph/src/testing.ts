@@ -4,7 +4,7 @@
  * statement so tests can count queries per table.
  */
 import { randomUUID } from 'node:crypto';
-import { CONTEXT_HEADER, signContext, type ContextKeys, type RequestContext } from '@phoenix/domain';
+import { CONTEXT_HEADER, signContext, type ContextKeys, type RequestContext } from '@phoenix/access';
 import type { Statement, Warehouse } from '@phoenix/bq';
 
 export const TEST_CONTEXT_KEYS: ContextKeys = { secrets: ['test-context-secret-0123456789abcdef'] };

@@ -155,6 +155,18 @@ describe('module boundaries', () => {
     ]);
   });
 
+  it('keeps fixtures out of what an app ships, and the domain free of them', () => {
+    const results = lint([
+      { filePath: 'apps/ingest/src/probe.ts', code: importOf('@phoenix/fixtures') },
+      { filePath: 'apps/ingest/src/probe.spec.ts', code: importOf('@phoenix/fixtures') },
+      { filePath: 'apps/ingest/tests/probe.ts', code: importOf('@phoenix/fixtures') },
+      { filePath: 'tools/src/probe.ts', code: importOf('@phoenix/fixtures') },
+      { filePath: 'libs/domain/src/probe.ts', code: importOf('@phoenix/fixtures') },
+      { filePath: 'libs/fixtures/src/probe.ts', code: importOf('@phoenix/bq') },
+    ]);
+    expect(results.map((r) => r.includes('@nx/enforce-module-boundaries'))).toEqual([true, false, false, false, true, true]);
+  });
+
   it('lets only environment.ts files read process.env', () => {
     const code = "export const v = process.env['X'];\n";
     const destructured = 'const { env } = process;\nexport const v = env;\n';
@@ -173,11 +185,13 @@ describe('module boundaries', () => {
 describe('project graph', () => {
   it('marks every app affected by a change to libs/domain', () => {
     expect(affected('libs/domain/src/index.ts')).toEqual([
+      'access',
       'bench-gateway',
       'bench-ingest',
       'bench-subgraphs',
       'bq',
       'domain',
+      'fixtures',
       'gateway',
       'ingest',
       'ingest-lib',

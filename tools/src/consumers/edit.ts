@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { ConsumersFileSchema, generateApiKey, type Consumer, type ConsumersFile, type RateLimitsConfig } from '@phoenix/domain';
+import { ConsumersFileSchema, generateApiKey, type Consumer, type ConsumersFile, type RateLimitsConfig } from '@phoenix/access';
 
 export class ConsumersCliError extends Error {}
 

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ALL_SCOPES, generateEvents, type GeneratedMessage } from '@phoenix/domain';
+import { ALL_SCOPES } from '@phoenix/domain';
+import { generateEvents, type GeneratedMessage } from '@phoenix/fixtures';
 import { addConsumer, issueKey, readFile, writeFile } from '../consumers/edit';
 
 export const DEMO_TENANT = 'acme';

@@ -3,7 +3,7 @@
  * answers and the topics exist, and that the warehouse answers and holds every table.
  * Exit 0 when all is there, 1 otherwise (with what to do). The status step of `npm start`.
  */
-import { ConfigError } from '@phoenix/domain';
+import { ConfigError } from '@phoenix/service/config';
 import { createWarehouse } from '@phoenix/bq';
 import { checkPrerequisites, createKafka, createMetrics } from '@phoenix/ingest';
 import { createLogger } from '@phoenix/service';

@@ -4,7 +4,7 @@ import { migrate, type Warehouse } from '@phoenix/bq';
 import { createTestWarehouse, dropTestDataset } from '@phoenix/bq/testing';
 import { createLogger } from '@phoenix/service';
 import { createMetrics, createEnricher, createWarehouseWriter, type ConsumedMessage } from '@phoenix/ingest';
-import type { GeneratedMessage } from '@phoenix/domain';
+import type { GeneratedMessage } from '@phoenix/fixtures';
 
 /** A quiet logger that keeps its lines for assertions. */
 export function testLogger(level = 'warn') {

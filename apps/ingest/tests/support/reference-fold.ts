@@ -3,7 +3,8 @@
  * written without the pipeline's code (no compareEventOrder, no versionRow): the
  * property tests compare the real warehouse against it.
  */
-import { validateEvent, type DomainEvent, type GeneratedMessage } from '@phoenix/domain';
+import { validateEvent, type DomainEvent } from '@phoenix/domain';
+import { type GeneratedMessage } from '@phoenix/fixtures';
 
 export interface ExpectedCurrent {
   tenant_id: string;

@@ -1,5 +1,5 @@
 import type { Kafka } from 'kafkajs';
-import { ConfigError } from '@phoenix/domain';
+import { ConfigError } from '@phoenix/service/config';
 import { missingTopics } from './kafka-io';
 
 /** Helpers shared by the `import` and `redrive` command lines. */

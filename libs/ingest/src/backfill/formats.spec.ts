@@ -1,4 +1,5 @@
-import { generateEventList, validateEvent, type CloudEventEnvelope } from '@phoenix/domain';
+import { validateEvent, type CloudEventEnvelope } from '@phoenix/domain';
+import { generateEventList } from '@phoenix/fixtures';
 import {
   CSV_COLUMNS,
   csvParser,

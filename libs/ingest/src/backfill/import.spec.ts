@@ -2,7 +2,8 @@ import { appendFileSync, mkdtempSync, readFileSync, realpathSync, rmSync, utimes
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Message } from 'kafkajs';
-import { generateEventList, type CloudEventEnvelope } from '@phoenix/domain';
+import { type CloudEventEnvelope } from '@phoenix/domain';
+import { generateEventList } from '@phoenix/fixtures';
 import { importStatePaths, loadCheckpoint } from './checkpoint';
 import { CSV_COLUMNS, formatCsvRow, ImportError } from './formats';
 import { IMPORT_HEADERS, runImport, type ImportDeps, type ImportOptions, type ImportProgress } from './import';

@@ -1,5 +1,6 @@
 import type { IHeaders, Message } from 'kafkajs';
-import { generateEventList, validateEvent, type CloudEventEnvelope } from '@phoenix/domain';
+import { validateEvent, type CloudEventEnvelope } from '@phoenix/domain';
+import { generateEventList } from '@phoenix/fixtures';
 import { WarehouseError } from '@phoenix/bq';
 import { DEAD_LETTER_HEADERS, deadLetterHeaders, stubLetter } from '../pipeline/dead-letter';
 import {

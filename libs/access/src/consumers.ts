@@ -1,6 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
-import { ALL_SCOPES } from './scopes';
+import { ALL_SCOPES } from '@phoenix/domain';
 
 /**
  * API consumers as code (Apigee's developer apps and API products): who may call the
