@@ -135,7 +135,6 @@ export default [
       '**/*.spec.ts',
       '**/tests/**/*.ts',
       'benchmarks/**/*.ts',
-      'apps/*/bench/**/*.ts',
       'libs/*/src/testing.ts',
       'libs/*/src/testing/**/*.ts',
     ],

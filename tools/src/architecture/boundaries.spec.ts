@@ -189,6 +189,7 @@ describe('project graph', () => {
       'bench-gateway',
       'bench-ingest',
       'bench-subgraphs',
+      'bench-writes',
       'bq',
       'domain',
       'fixtures',
@@ -216,6 +217,7 @@ describe('project graph', () => {
     expect(affected('libs/bq/src/index.ts')).toEqual([
       'bench-ingest',
       'bench-subgraphs',
+      'bench-writes',
       'bq',
       'gateway',
       'ingest',
