@@ -1,45 +1,8 @@
 import { z } from 'zod';
-import { envBoolean, envList, parseConfig } from '@phoenix/service/config';
+import { parseConfig } from '@phoenix/service/config';
 import { warehouseEnvironment } from '@phoenix/bq';
-import { contextEnvironment } from '@phoenix/service';
+import { contextEnvironment, kafkaEnvironment } from '@phoenix/service';
 import { subgraphHttpEnvironment } from '@phoenix/subgraph';
-import type { KafkaConnectionConfig } from './kafka';
-
-/** How to reach the brokers: the same variables as the ingest (docs/configuration.md). */
-const kafkaEnvironment = z
-  .object({
-    KAFKA_BROKERS: envList()
-      .pipe(z.array(z.string().regex(/^[^:\s]+:\d+$/, 'each broker must be host:port')).min(1, 'list at least one broker'))
-      .default(['127.0.0.1:9092']),
-    KAFKA_CLIENT_ID: z.string().min(1).default('phoenix-commands'),
-    KAFKA_SSL: envBoolean(false),
-    KAFKA_SSL_CA_FILE: z.string().min(1).optional(),
-    KAFKA_SSL_REJECT_UNAUTHORIZED: envBoolean(true),
-    KAFKA_SASL_MECHANISM: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']).optional(),
-    KAFKA_SASL_USERNAME: z.string().min(1).optional(),
-    KAFKA_SASL_PASSWORD: z.string().min(1).optional(),
-    KAFKA_CONNECTION_TIMEOUT_MS: z.coerce.number().int().positive().default(3000),
-  })
-  .superRefine((env, ctx) => {
-    if (env.KAFKA_SASL_MECHANISM && (!env.KAFKA_SASL_USERNAME || !env.KAFKA_SASL_PASSWORD)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['KAFKA_SASL_USERNAME'],
-        message: 'KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD are required with KAFKA_SASL_MECHANISM',
-      });
-    }
-  })
-  .transform((e): KafkaConnectionConfig => ({
-    brokers: e.KAFKA_BROKERS,
-    clientId: e.KAFKA_CLIENT_ID,
-    connectionTimeoutMs: e.KAFKA_CONNECTION_TIMEOUT_MS,
-    ...(e.KAFKA_SSL
-      ? { ssl: { rejectUnauthorized: e.KAFKA_SSL_REJECT_UNAUTHORIZED, ...(e.KAFKA_SSL_CA_FILE ? { caFile: e.KAFKA_SSL_CA_FILE } : {}) } }
-      : {}),
-    ...(e.KAFKA_SASL_MECHANISM && e.KAFKA_SASL_USERNAME && e.KAFKA_SASL_PASSWORD
-      ? { sasl: { mechanism: e.KAFKA_SASL_MECHANISM, username: e.KAFKA_SASL_USERNAME, password: e.KAFKA_SASL_PASSWORD } }
-      : {}),
-  }));
 
 /** What a write may cost and how long anything may wait: every bound a client can meet (docs/api.md "Writing"). */
 const writesEnvironment = z
@@ -87,7 +50,7 @@ export function loadEnvironment(env: Readonly<Record<string, string | undefined>
       http: subgraphHttpEnvironment(4003),
       context: contextEnvironment,
       warehouse: warehouseEnvironment,
-      kafka: kafkaEnvironment,
+      kafka: kafkaEnvironment('phoenix-commands'),
       writes: writesEnvironment,
     },
     env,

@@ -1,15 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { Kafka, logLevel as KafkaLogLevel, Partitioners, type KafkaConfig, type PartitionMetadata, type Producer } from 'kafkajs';
 import type { Logger } from 'pino';
+import type { KafkaConnectionConfig } from '@phoenix/service';
 
 /** How to reach the brokers: plaintext locally, SASL over TLS in production. */
-export interface KafkaConnectionConfig {
-  brokers: string[];
-  clientId: string;
-  connectionTimeoutMs: number;
-  ssl?: { rejectUnauthorized: boolean; caFile?: string };
-  sasl?: { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string };
-}
+export type { KafkaConnectionConfig };
 
 /** One record for the event log: the envelope's JSON text, keyed by tenant and entity like every other producer. */
 export interface LogRecord {

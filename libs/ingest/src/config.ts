@@ -1,57 +1,14 @@
 import { z } from 'zod';
-import { envBoolean, envList, parseConfig } from '@phoenix/service/config';
+import { envList, parseConfig } from '@phoenix/service/config';
 import { warehouseEnvironment } from '@phoenix/bq';
-import type { KafkaConnectionConfig } from './kafka';
+import { kafkaEnvironment as sharedKafkaEnvironment } from '@phoenix/service';
 
 /**
  * The ingest's configuration from environment variables: one schema per concern, every
  * problem reported at once. Variables are listed in docs/configuration.md. The app's
  * environment.ts hands process.env in; benchmarks and tests hand their own.
  */
-export const kafkaEnvironment = z
-  .object({
-    KAFKA_BROKERS: envList()
-      .pipe(z.array(z.string().regex(/^[^:\s]+:\d+$/, 'each broker must be host:port')).min(1, 'list at least one broker'))
-      .default(['127.0.0.1:9092']),
-    KAFKA_CLIENT_ID: z.string().min(1).default('phoenix-ingest'),
-    KAFKA_SSL: envBoolean(false),
-    KAFKA_SSL_CA_FILE: z.string().min(1).optional(),
-    KAFKA_SSL_REJECT_UNAUTHORIZED: envBoolean(true),
-    KAFKA_SASL_MECHANISM: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']).optional(),
-    KAFKA_SASL_USERNAME: z.string().min(1).optional(),
-    KAFKA_SASL_PASSWORD: z.string().min(1).optional(),
-    KAFKA_CONNECTION_TIMEOUT_MS: z.coerce.number().int().positive().default(3000),
-  })
-  .superRefine((env, ctx) => {
-    if (env.KAFKA_SASL_MECHANISM && (!env.KAFKA_SASL_USERNAME || !env.KAFKA_SASL_PASSWORD)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['KAFKA_SASL_USERNAME'],
-        message: 'KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD are required with KAFKA_SASL_MECHANISM',
-      });
-    }
-    if (!env.KAFKA_SASL_MECHANISM && (env.KAFKA_SASL_USERNAME || env.KAFKA_SASL_PASSWORD)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['KAFKA_SASL_MECHANISM'],
-        message: 'set plain, scram-sha-256 or scram-sha-512 to use SASL credentials',
-      });
-    }
-    if (env.KAFKA_SSL_CA_FILE && !env.KAFKA_SSL) {
-      ctx.addIssue({ code: 'custom', path: ['KAFKA_SSL'], message: 'KAFKA_SSL_CA_FILE is set but KAFKA_SSL is not true' });
-    }
-  })
-  .transform((e): KafkaConnectionConfig => ({
-    brokers: e.KAFKA_BROKERS,
-    clientId: e.KAFKA_CLIENT_ID,
-    connectionTimeoutMs: e.KAFKA_CONNECTION_TIMEOUT_MS,
-    ...(e.KAFKA_SSL
-      ? { ssl: { rejectUnauthorized: e.KAFKA_SSL_REJECT_UNAUTHORIZED, ...(e.KAFKA_SSL_CA_FILE ? { caFile: e.KAFKA_SSL_CA_FILE } : {}) } }
-      : {}),
-    ...(e.KAFKA_SASL_MECHANISM && e.KAFKA_SASL_USERNAME && e.KAFKA_SASL_PASSWORD
-      ? { sasl: { mechanism: e.KAFKA_SASL_MECHANISM, username: e.KAFKA_SASL_USERNAME, password: e.KAFKA_SASL_PASSWORD } }
-      : {}),
-  }));
+export const kafkaEnvironment = sharedKafkaEnvironment('phoenix-ingest');
 
 const httpUrl = (example: string) => z.string().regex(/^https?:\/\/[^/\s]+/, `must be an http(s) URL, e.g. ${example}`);
 

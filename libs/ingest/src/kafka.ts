@@ -1,15 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { Kafka, logLevel as KafkaLogLevel, type KafkaConfig, type logCreator } from 'kafkajs';
 import type { Logger } from 'pino';
+import type { KafkaConnectionConfig } from '@phoenix/service';
 
 /** How to reach the brokers: plaintext locally, SASL over TLS in production. */
-export interface KafkaConnectionConfig {
-  brokers: string[];
-  clientId: string;
-  connectionTimeoutMs: number;
-  ssl?: { rejectUnauthorized: boolean; caFile?: string };
-  sasl?: { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string };
-}
+export type { KafkaConnectionConfig };
 
 /** Builds the kafkajs client; its log lines go through our logger (JSON, with a `component` field). */
 export function createKafka(config: KafkaConnectionConfig, logger: Logger): Kafka {
