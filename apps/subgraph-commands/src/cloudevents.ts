@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:
 import type { Logger } from 'pino';
 import { SCOPES } from '@phoenix/domain';
 import { type ContextKeys } from '@phoenix/access';
-import { HttpGraphQLError, type HttpHandler } from '@phoenix/service';
+import { HttpGraphQLError, readBodyText, type HttpHandler } from '@phoenix/service';
 import { authenticate } from '@phoenix/subgraph';
 import { WriteError } from './errors';
 import type { PublishAnswer, Writer } from './writer';
@@ -139,25 +139,12 @@ function problem(
   res.end(JSON.stringify({ error: { code, message, ...extra } }));
 }
 
-async function readBody(req: IncomingMessage, maxBytes: number): Promise<string> {
-  const declared = Number(req.headers['content-length']);
-  const tooLarge = () =>
-    new BindingError(413, 'PAYLOAD_TOO_LARGE', `request body is larger than ${maxBytes} bytes; send fewer events per request`);
-  if (Number.isFinite(declared) && declared > maxBytes) {
-    req.resume();
-    throw tooLarge();
-  }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > maxBytes) {
-      req.resume();
-      throw tooLarge();
-    }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+function readBody(req: IncomingMessage, maxBytes: number): Promise<string> {
+  return readBodyText(
+    req,
+    maxBytes,
+    () => new BindingError(413, 'PAYLOAD_TOO_LARGE', `request body is larger than ${maxBytes} bytes; send fewer events per request`),
+  );
 }
 
 function parseJson(text: string): unknown {

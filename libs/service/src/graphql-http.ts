@@ -68,10 +68,13 @@ export function writeGraphQLError(res: ServerResponse, err: HttpGraphQLError): v
   res.end(JSON.stringify({ errors: [{ message: err.message, extensions: { code: err.code } }] }));
 }
 
-export async function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<unknown> {
+/**
+ * Reads a request body as UTF-8 text, refusing it with `tooLarge()` as soon as it is
+ * known to exceed `maxBytes` (by Content-Length, or while streaming without one); the
+ * rest of a refused body is drained so the connection can answer.
+ */
+export async function readBodyText(req: IncomingMessage, maxBytes: number, tooLarge: () => Error): Promise<string> {
   const declared = Number(req.headers['content-length']);
-  const tooLarge = () =>
-    new HttpGraphQLError(413, 'PAYLOAD_TOO_LARGE', `request body is larger than ${maxBytes} bytes; send a smaller operation or variables`);
   if (Number.isFinite(declared) && declared > maxBytes) {
     req.resume();
     throw tooLarge();
@@ -86,7 +89,20 @@ export async function readJsonBody(req: IncomingMessage, maxBytes: number): Prom
     }
     chunks.push(chunk);
   }
-  const text = Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+export async function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<unknown> {
+  const text = await readBodyText(
+    req,
+    maxBytes,
+    () =>
+      new HttpGraphQLError(
+        413,
+        'PAYLOAD_TOO_LARGE',
+        `request body is larger than ${maxBytes} bytes; send a smaller operation or variables`,
+      ),
+  );
   if (text.trim() === '') return undefined;
   const type = String(req.headers['content-type'] ?? '');
   // Apollo's CSRF prevention decides what to do with other content types; only JSON is parsed here.

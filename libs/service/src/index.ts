@@ -8,7 +8,7 @@
 export { createLogger } from './logger';
 export { createServiceHttpServer } from './http-server';
 export type { Readiness, ServiceHttpOptions, ServiceHttpServer } from './http-server';
-export { graphqlHandler, readJsonBody, writeGraphQLError, HttpGraphQLError } from './graphql-http';
+export { graphqlHandler, readBodyText, readJsonBody, writeGraphQLError, HttpGraphQLError } from './graphql-http';
 export type { GraphQLHandlerOptions, HttpHandler } from './graphql-http';
 export { createShutdown, onShutdownSignals } from './shutdown';
 export type { Shutdown, ShutdownOptions } from './shutdown';
