@@ -41,6 +41,7 @@ const federationEnvironment = z
     SUPERGRAPH_PATH: z.string().min(1).default(join(__dirname, 'supergraph.graphql')),
     SUBGRAPH_BOOKINGS_URL: z.url().optional(),
     SUBGRAPH_AUDIT_URL: z.url().optional(),
+    SUBGRAPH_COMMANDS_URL: z.url().optional(),
     SUBGRAPH_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
     CONTEXT_TTL_SECONDS: z.coerce.number().int().min(5).max(300).default(60),
     // Identical queries in flight at once, for the same tenant, consumer and scopes, share one subgraph fetch.
@@ -51,6 +52,7 @@ const federationEnvironment = z
     urlOverrides: {
       ...(e.SUBGRAPH_BOOKINGS_URL ? { bookings: e.SUBGRAPH_BOOKINGS_URL } : {}),
       ...(e.SUBGRAPH_AUDIT_URL ? { audit: e.SUBGRAPH_AUDIT_URL } : {}),
+      ...(e.SUBGRAPH_COMMANDS_URL ? { commands: e.SUBGRAPH_COMMANDS_URL } : {}),
     } as Record<string, string>,
     subgraphTimeoutMs: e.SUBGRAPH_TIMEOUT_MS,
     contextTtlSeconds: e.CONTEXT_TTL_SECONDS,

@@ -3,7 +3,6 @@ import { join } from 'node:path';
 import { SCOPES } from '@phoenix/domain';
 import type { Warehouse } from '@phoenix/bq';
 import { dropTestDataset } from '@phoenix/bq/testing';
-import type { ServiceProcess } from '@phoenix/service/testing';
 import { GATEWAY_ERROR_CODES } from '../src/error-codes';
 import { consumer, dir, seededWarehouse, startGateway, startSubgraphs, upstreamLink, writeConsumers } from './support';
 
@@ -40,7 +39,7 @@ const VALID = [
 
 describe('the gateway fuzzed', () => {
   let warehouse: Warehouse;
-  let subgraphs: { bookings: ServiceProcess; audit: ServiceProcess; urls: Record<string, string> };
+  let subgraphs: Awaited<ReturnType<typeof startSubgraphs>>;
   let links: Awaited<ReturnType<typeof upstreamLink>>[];
   let gateway: Awaited<ReturnType<typeof startGateway>>;
   const reader = consumer('fuzz-reader', [SCOPES.read]);
@@ -52,12 +51,14 @@ describe('the gateway fuzzed', () => {
     links = [
       await upstreamLink(subgraphs.urls['SUBGRAPH_BOOKINGS_URL'] as string),
       await upstreamLink(subgraphs.urls['SUBGRAPH_AUDIT_URL'] as string),
+      await upstreamLink(subgraphs.urls['SUBGRAPH_COMMANDS_URL'] as string),
     ];
     const consumersFile = join(dir, 'consumers-fuzz.json');
     writeConsumers(consumersFile, [reader, auditor]);
     gateway = await startGateway({
       SUBGRAPH_BOOKINGS_URL: (links[0] as { url: string }).url,
       SUBGRAPH_AUDIT_URL: (links[1] as { url: string }).url,
+      SUBGRAPH_COMMANDS_URL: (links[2] as { url: string }).url,
       CONSUMERS_FILE: consumersFile,
       GRAPHQL_INTROSPECTION: 'true',
       CORS_ORIGINS: 'https://app.acme.test',
@@ -70,7 +71,7 @@ describe('the gateway fuzzed', () => {
   afterAll(async () => {
     await gateway?.close();
     await Promise.all((links ?? []).map((l) => l.close()));
-    await Promise.all([subgraphs?.bookings.stop(), subgraphs?.audit.stop()]);
+    await subgraphs?.stop();
     await dropTestDataset(warehouse);
   });
 

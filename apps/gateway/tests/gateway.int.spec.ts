@@ -9,7 +9,6 @@ import { SCOPES } from '@phoenix/domain';
 import { CONTEXT_HEADER, signContext } from '@phoenix/access';
 import type { Warehouse } from '@phoenix/bq';
 import { dropTestDataset } from '@phoenix/bq/testing';
-import type { ServiceProcess } from '@phoenix/service/testing';
 import { createRedisRateLimiter } from '../src/policies/rate-limit';
 import { consumer, dir, post, seededWarehouse, startGateway, startSubgraphs, writeConsumers } from './support';
 
@@ -17,7 +16,7 @@ const BUILDING = '{ building(id: "b1") { name } }';
 
 describe('the gateway in front of the real subgraphs', () => {
   let warehouse: Warehouse;
-  let subgraphs: { bookings: ServiceProcess; audit: ServiceProcess; urls: Record<string, string> };
+  let subgraphs: Awaited<ReturnType<typeof startSubgraphs>>;
   let gateway: Awaited<ReturnType<typeof startGateway>>;
   let privateKey: CryptoKey;
   const consumersFile = join(dir, 'consumers.json');
@@ -55,7 +54,7 @@ describe('the gateway in front of the real subgraphs', () => {
 
   afterAll(async () => {
     await gateway?.close();
-    await Promise.all([subgraphs?.bookings.stop(), subgraphs?.audit.stop()]);
+    await subgraphs?.stop();
     await dropTestDataset(warehouse);
   });
 

@@ -6,7 +6,6 @@ import { Redis } from 'ioredis';
 import { SCOPES } from '@phoenix/domain';
 import type { Warehouse } from '@phoenix/bq';
 import { dropTestDataset } from '@phoenix/bq/testing';
-import type { ServiceProcess } from '@phoenix/service/testing';
 import {
   consumer,
   dir,
@@ -28,8 +27,8 @@ import {
  */
 describe('the gateway under adversarial requests', () => {
   let warehouse: Warehouse;
-  let subgraphs: { bookings: ServiceProcess; audit: ServiceProcess; urls: Record<string, string> };
-  let links: { bookings: Awaited<ReturnType<typeof upstreamLink>>; audit: Awaited<ReturnType<typeof upstreamLink>> };
+  let subgraphs: Awaited<ReturnType<typeof startSubgraphs>>;
+  let links: Record<'bookings' | 'audit' | 'commands', Awaited<ReturnType<typeof upstreamLink>>>;
   let gateway: Awaited<ReturnType<typeof startGateway>>;
   const consumersFile = join(dir, 'consumers-hardening.json');
   const reader = consumer('hardening-reader', [SCOPES.read]);
@@ -38,6 +37,7 @@ describe('the gateway under adversarial requests', () => {
   const env = () => ({
     SUBGRAPH_BOOKINGS_URL: links.bookings.url,
     SUBGRAPH_AUDIT_URL: links.audit.url,
+    SUBGRAPH_COMMANDS_URL: links.commands.url,
     CONSUMERS_FILE: consumersFile,
     GRAPHQL_INTROSPECTION: 'true',
     MAX_DEPTH: '6',
@@ -68,6 +68,7 @@ describe('the gateway under adversarial requests', () => {
     links = {
       bookings: await upstreamLink(subgraphs.urls['SUBGRAPH_BOOKINGS_URL'] as string),
       audit: await upstreamLink(subgraphs.urls['SUBGRAPH_AUDIT_URL'] as string),
+      commands: await upstreamLink(subgraphs.urls['SUBGRAPH_COMMANDS_URL'] as string),
     };
     writeConsumers(consumersFile, [reader, auditor]);
     gateway = await startGateway(env());
@@ -80,8 +81,8 @@ describe('the gateway under adversarial requests', () => {
 
   afterAll(async () => {
     await gateway?.close();
-    await Promise.all([links?.bookings.close(), links?.audit.close()]);
-    await Promise.all([subgraphs?.bookings.stop(), subgraphs?.audit.stop()]);
+    await Promise.all([links?.bookings.close(), links?.audit.close(), links?.commands.close()]);
+    await subgraphs?.stop();
     await dropTestDataset(warehouse);
   });
 
@@ -124,8 +125,12 @@ describe('the gateway under adversarial requests', () => {
       );
     });
 
-    it('refuses an operation type the API does not have (mutation) with 400 GRAPHQL_VALIDATION_FAILED', async () => {
-      await refusedWithoutCall(() => post(gateway.url, { query: 'mutation { __typename }' }, as(reader)), 400, 'GRAPHQL_VALIDATION_FAILED');
+    it('refuses an operation type the API does not have (subscription) with 400 GRAPHQL_VALIDATION_FAILED', async () => {
+      await refusedWithoutCall(
+        () => post(gateway.url, { query: 'subscription { __typename }' }, as(reader)),
+        400,
+        'GRAPHQL_VALIDATION_FAILED',
+      );
     });
   });
 

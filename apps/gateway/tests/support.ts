@@ -55,15 +55,26 @@ export async function seededWarehouse(): Promise<Warehouse> {
   return warehouse;
 }
 
-/** Both real subgraphs, as processes, over the dataset. */
-export async function startSubgraphs(
-  datasetId: string,
-): Promise<{ bookings: ServiceProcess; audit: ServiceProcess; urls: Record<string, string> }> {
+/** Every real subgraph of the supergraph, as processes, over the dataset (the gateway is ready only when all are). */
+export async function startSubgraphs(datasetId: string): Promise<{
+  bookings: ServiceProcess;
+  audit: ServiceProcess;
+  commands: ServiceProcess;
+  urls: Record<string, string>;
+  stop(): Promise<void>;
+}> {
   const env = { CONTEXT_SIGNING_SECRET: SECRET, BIGQUERY_DATASET: datasetId, CHANGE_FEED_SETTLE_MS: '0', LOG_LEVEL: 'info' };
   const bookings = new ServiceProcess('subgraph-bookings', env, /"msg":"subgraph-bookings listening/);
   const audit = new ServiceProcess('subgraph-audit', env, /"msg":"subgraph-audit listening/);
-  const [b, a] = await Promise.all([bookings.started(), audit.started()]);
-  return { bookings, audit, urls: { SUBGRAPH_BOOKINGS_URL: `${b}/graphql`, SUBGRAPH_AUDIT_URL: `${a}/graphql` } };
+  const commands = new ServiceProcess('subgraph-commands', env, /"msg":"subgraph-commands listening/);
+  const [b, a, c] = await Promise.all([bookings.started(), audit.started(), commands.started()]);
+  return {
+    bookings,
+    audit,
+    commands,
+    urls: { SUBGRAPH_BOOKINGS_URL: `${b}/graphql`, SUBGRAPH_AUDIT_URL: `${a}/graphql`, SUBGRAPH_COMMANDS_URL: `${c}/graphql` },
+    stop: async () => void (await Promise.all([bookings.stop(), audit.stop(), commands.stop()])),
+  };
 }
 
 export interface TestConsumer {
